@@ -56,6 +56,8 @@ START_TEST(test_constant_all_methods)
                               out[h]);
         }
         ck_assert_int_eq(torta_forecaster_n_obs(f), 60);
+        if (meth == TORTA_FC_AUTO) /* every error is 0: the tie goes to the first method */
+            ck_assert_int_eq(torta_forecaster_active(f), TORTA_FC_SEASONAL_NAIVE);
         torta_forecaster_free(f);
     }
 }
@@ -277,6 +279,68 @@ START_TEST(test_auto_seasonal)
 }
 END_TEST
 
+/* The selector's score, recomputed from fixed-method forecasters: for each slot t, the sum over
+ * h of |y_t - forecast for t made at t - h|, summed over the last W slots; auto uses the argmin. */
+START_TEST(test_auto_window_matches_reference)
+{
+    enum { M = 5, H = 3, W = 7, N = 101 };
+    torta_forecast_params p;
+    torta_forecast_params_default(&p);
+    p.season_slots = M;
+    p.horizon_slots = H;
+    p.auto_window_slots = W;
+    p.method = TORTA_FC_AUTO;
+    torta_forecaster *fa = make_p(&p), *fb[TORTA_FC_N_BASE];
+    for (int i = 0; i < TORTA_FC_N_BASE; i++) {
+        p.method = (torta_forecast_method)i;
+        fb[i] = make_p(&p);
+    }
+    static double made[TORTA_FC_N_BASE][N][H], slot_err[TORTA_FC_N_BASE][N];
+    double y[N], out[H];
+    int seen[TORTA_FC_N_BASE] = {0};
+    unsigned x = 99;
+    for (int t = 0; t < N; t++) {
+        x = x * 1103515245u + 12345u;
+        /* a season, a slow drift and noise, so the three methods take turns */
+        double noise = (double)((x >> 16) % 700) / 100.0;
+        y[t] = 30.0 + 10.0 * ((t % M) == 2) + 0.2 * t * (t < 50) + noise;
+        feed(fa, y[t]);
+        for (int i = 0; i < TORTA_FC_N_BASE; i++) {
+            double err = 0.0;
+            for (int h = 1; h <= H && t - h >= 0; h++)
+                err += fabs(y[t] - made[i][t - h][h - 1]);
+            slot_err[i][t] = err;
+            feed(fb[i], y[t]);
+            torta_forecaster_predict(fb[i], made[i][t]);
+        }
+        int best = 0;
+        double best_err = 0.0;
+        for (int i = 0; i < TORTA_FC_N_BASE; i++) {
+            double sum = 0.0;
+            for (int u = t; u > t - W && u >= 1; u--)
+                sum += slot_err[i][u];
+            double got = torta_forecaster_window_error(fa, (torta_forecast_method)i);
+            ck_assert_msg(fabs(got - sum) <= 1e-9 * (1.0 + sum), "t=%d method %d: %.12g vs %.12g",
+                          t, i, got, sum);
+            if (i == 0 || sum < best_err - 1e-9) {
+                best = i;
+                best_err = sum;
+            }
+        }
+        ck_assert_int_eq(torta_forecaster_active(fa), best);
+        seen[best] = 1;
+        torta_forecaster_predict(fa, out);
+        ck_assert_mem_eq(out, made[best][t], sizeof out);
+    }
+    for (int i = 0; i < TORTA_FC_N_BASE; i++) {
+        ck_assert_msg(seen[i], "method %d was never selected: the series does not test switching",
+                      i);
+        torta_forecaster_free(fb[i]);
+    }
+    torta_forecaster_free(fa);
+}
+END_TEST
+
 START_TEST(test_auto_noisy_constant)
 {
     torta_forecast_params p;
@@ -408,6 +472,14 @@ START_TEST(test_names)
 }
 END_TEST
 
+static int params_eq(const torta_forecast_params *a, const torta_forecast_params *b)
+{
+    return a->method == b->method && a->season_slots == b->season_slots &&
+           a->horizon_slots == b->horizon_slots && a->ewma_alpha == b->ewma_alpha &&
+           a->hw_alpha == b->hw_alpha && a->hw_beta == b->hw_beta && a->hw_gamma == b->hw_gamma &&
+           a->hw_phi == b->hw_phi && a->auto_window_slots == b->auto_window_slots;
+}
+
 static int from_json(const char *text, torta_forecast_params *p, torta_err *e)
 {
     cJSON *j = NULL;
@@ -424,7 +496,7 @@ START_TEST(test_json)
     torta_forecast_params_default(&d);
     torta_err e = {0};
     ck_assert_int_eq(from_json("{}", &p, &e), 0);
-    ck_assert_mem_eq(&p, &d, sizeof p);
+    ck_assert(params_eq(&p, &d));
     ck_assert_int_eq(torta_forecast_params_from_json(NULL, "x", &p, &e), 0);
     ck_assert_int_eq(from_json("{\"method\": \"holt-winters\", \"season_slots\": 288, "
                                "\"horizon_slots\": 6, \"hw_phi\": 0.9, \"ewma_alpha\": 0.5, "
@@ -491,6 +563,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_holt_winters_reference);
     tcase_add_test(tc, test_ewma_step);
     tcase_add_test(tc, test_auto_seasonal);
+    tcase_add_test(tc, test_auto_window_matches_reference);
     tcase_add_test(tc, test_auto_noisy_constant);
     tcase_add_test(tc, test_clamp_and_bad_observation);
     tcase_add_test(tc, test_bad_params);
