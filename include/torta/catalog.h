@@ -1,7 +1,8 @@
 /* GPU and LLM catalogues and iteration-time profiles. Loaded from the "gpus", "models" and
  * "profiles" sections of the configuration (configs/gpus.json, models.json, profiles.json are
  * the shipped defaults). Profiles for (GPU, model, TP) triples not in profiles.json get a
- * roofline estimate from the GPU's peak FLOP/s and memory bandwidth, marked fitted = 0. */
+ * roofline estimate from the GPU's peak FLOP/s and memory bandwidth, marked fitted = 0.
+ * Method, fit errors and the assumptions behind every number: docs/profiles.md. */
 #ifndef TORTA_CATALOG_H
 #define TORTA_CATALOG_H
 
@@ -23,6 +24,7 @@ typedef struct torta_model {
     double weight_bytes;
     double kv_bytes_per_token;
     double params;          /* parameter count, for roofline estimates */
+    int layers, hidden;     /* transformer layers and hidden size, for roofline estimates */
     int default_tp;
 } torta_model;
 
@@ -35,8 +37,22 @@ typedef struct torta_perf {
     double p0, p1, p2;
     double d0, d1, d2;
     int fitted;             /* 1: fitted to measured profile data; 0: roofline estimate */
-    double fit_err_pct;     /* mean absolute percentage error of the fit (NaN if estimate) */
+    double fit_err_pct;     /* mean absolute percentage error of the fit, the worse of the two
+                             * phases below (NaN if estimate or not given) */
+    double prefill_err_pct, decode_err_pct; /* MAPE of each phase (NaN if estimate/not given) */
 } torta_perf;
+
+/* Global constants of the roofline estimate, calibrated by scripts/fit_profiles.py against the
+ * fitted profiles ("roofline" key of the profiles section; shipped values when absent). */
+typedef struct torta_roofline {
+    double compute_eff;        /* achieved fraction of peak FLOP/s */
+    double mem_eff;            /* achieved fraction of peak memory bandwidth */
+    double allreduce_gbps;     /* effective tensor-parallel all-reduce bandwidth per GPU, GB/s */
+    double prefill_overhead_s; /* fixed time of a prefill */
+    double decode_overhead_s;  /* fixed time of a decode iteration */
+    double layer_sync_s;       /* per layer, times (tp-1)/tp: TP synchronisation in decode */
+    double max_prefill_mape_vs_fit_pct, max_decode_mape_vs_fit_pct; /* informational */
+} torta_roofline;
 
 typedef struct torta_catalog {
     int n_gpus, n_models;
@@ -47,6 +63,7 @@ typedef struct torta_catalog {
         int gpu, model, tp;
         torta_perf perf;
     } *profiles;
+    torta_roofline roofline;
 } torta_catalog;
 
 /* Parses the three sections; errors name the JSON path (e.g. "gpus.h100-80gb.mem_gb"). */
@@ -57,9 +74,27 @@ void torta_catalog_free(torta_catalog *c);
 int torta_catalog_gpu(const torta_catalog *c, const char *name);   /* index or -1 */
 int torta_catalog_model(const torta_catalog *c, const char *name); /* index or -1 */
 
-/* Profile for the triple: the fitted one when present, else a roofline estimate. */
+/* Profile for the triple: the fitted one when present, else a roofline estimate. Errors
+ * (TORTA_EINPUT) when tp is outside [1, 64] or the GPU's memory cannot hold weight_bytes / tp;
+ * the message names gpu, model, tp and both memory figures. */
 int torta_catalog_perf(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,
                        torta_err *e);
+
+/* The roofline estimate for the triple even when a fitted profile exists (same checks). */
+int torta_catalog_roofline(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,
+                           torta_err *e);
+
+/* Roofline profile from explicit constants (no checks; tp >= 1). */
+void torta_roofline_perf(const torta_roofline *r, const torta_gpu *g, const torta_model *m,
+                         int tp, torta_perf *out);
+
+/* The shipped roofline constants (equal to configs/profiles.json "roofline"). */
+torta_roofline torta_roofline_default(void);
+
+/* KV-cache capacity in tokens of one server of tp GPUs: (tp * mem * utilisation - weights) /
+ * kv_bytes_per_token. May be <= 0 when the weights leave no room. */
+double torta_kv_capacity_tokens(const torta_gpu *g, const torta_model *m, int tp,
+                                double mem_utilization);
 
 static inline double torta_perf_iter_s(const torta_perf *p, double P, double Q, double B, double C)
 {

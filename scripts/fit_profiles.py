@@ -1,0 +1,253 @@
+#!/usr/bin/env -S /usr/bin/python3
+"""Fit iteration-time profiles to the Splitwise profile table and write configs/profiles.json.
+
+For every (hardware, model, tensor_parallel) triple in the CSV it fits the linear forms used by
+torta_perf_iter_s (include/torta/catalog.h), in seconds:
+
+  prefill  prompt_time(B prompts of p tokens) = p0 + p1*P + p2*Q,   P = B*p, Q = B*p^2
+  decode   token_time(B requests, prompt p, t output tokens) = d0 + d1*B + d2*C,
+           C = B*(p + t/2)   (mean context of the batch over the generation)
+
+Fitting: duplicate rows are averaged into one point per (p, B, t); a point whose prompt_time is
+below the one at half its batch size (same p, t) is dropped (the run could not hold the whole
+batch; it happens at tp2, batch 64). Least squares on relative error (each row divided by the
+measured time), with all coefficients constrained >= 0 (exact NNLS by enumerating the active
+sets of the 3 coefficients) so iteration times stay positive and monotone. Errors (MAPE and
+max) are computed from the rounded coefficients that are written, over the kept points.
+
+It also calibrates the four global constants of the roofline estimate that src/cluster/roofline.c
+uses for triples without a fitted profile (see docs/profiles.md), against the same points, and
+writes them under the key "roofline".
+
+Run from the repository root:
+  /usr/bin/python3 scripts/fit_profiles.py            # rewrite configs/profiles.json, print table
+  /usr/bin/python3 scripts/fit_profiles.py --check    # exit 1 if the file is not up to date
+Output is deterministic (sorted keys, 6 significant digits).
+"""
+import argparse
+import csv
+import itertools
+import json
+import os
+import sys
+
+import numpy as np
+
+SIG = "%.6g"
+
+
+def rnd(x):
+    return float(SIG % x)
+
+
+def load_points(path):
+    """{(hw, model, tp): [(p, B, t, prompt_ms, token_ms, nrows), ...]} sorted, duplicates averaged."""
+    acc = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["hardware"], row["model"], int(row["tensor_parallel"]),
+                   int(row["prompt_size"]), int(row["batch_size"]), int(row["token_size"]))
+            a = acc.setdefault(key, [0.0, 0.0, 0])
+            a[0] += float(row["prompt_time"])
+            a[1] += float(row["token_time"])
+            a[2] += 1
+    out = {}
+    for key in sorted(acc):
+        s_p, s_t, n = acc[key]
+        out.setdefault(key[:3], []).append((key[3], key[4], key[5], s_p / n, s_t / n, n))
+    return out
+
+
+def drop_capped(points):
+    """Drops points whose prefill is faster than at half the batch: the batch did not fit."""
+    by = {(p, b, t): pt for p, b, t, pt, _, _ in points}
+    kept, dropped = [], []
+    for pt in points:
+        p, b, t = pt[0], pt[1], pt[2]
+        half = by.get((p, b // 2, t)) if b % 2 == 0 else None
+        (dropped if half is not None and pt[3] < half else kept).append(pt)
+    return kept, dropped
+
+
+def nnls_rel(X, y):
+    """min sum(((X c - y) / y)^2) subject to c >= 0, by enumerating the active sets."""
+    n = X.shape[1]
+    A_all = X / y[:, None]
+    best = None
+    for mask in itertools.product((0, 1), repeat=n):
+        idx = [i for i in range(n) if mask[i]]
+        if not idx:
+            continue
+        c, *_ = np.linalg.lstsq(A_all[:, idx], np.ones(len(y)), rcond=None)
+        if (c < 0).any():
+            continue
+        full = np.zeros(n)
+        full[idx] = c
+        err = float(np.sum((A_all @ full - 1.0) ** 2))
+        if best is None or err < best[0] - 1e-15:
+            best = (err, full)
+    return best[1]
+
+
+def errors(pred, y):
+    rel = np.abs(pred - y) / y * 100.0
+    return float(rel.mean()), float(rel.max())
+
+
+def design(points):
+    a = np.array([pt[:5] for pt in points], dtype=float)
+    p, B, t, pt_ms, tt_ms = a.T
+    Xp = np.c_[np.ones_like(p), B * p, B * p * p]
+    Xd = np.c_[np.ones_like(p), B, B * (p + t / 2.0)]
+    return Xp, pt_ms / 1000.0, Xd, tt_ms / 1000.0
+
+
+def roofline_terms(gpu, model, tp):
+    """Per-unit roofline quantities of a (GPU, model, TP) triple; the roofline constants turn
+    them into profile coefficients in roofline_coef(). Must match src/cluster/roofline.c."""
+    flops = tp * gpu["peak_tflops"] * 1e12
+    bw = tp * gpu["mem_bw_gbps"] * 1e9
+    share = (tp - 1.0) / tp  # fraction of an all-reduce that crosses GPUs (ring)
+    L, h = model["layers"], model["hidden"]
+    return {
+        "tok_compute_s": 2.0 * model["params"] / flops,   # dense FLOPs per token, at peak
+        "attn_compute_s": 2.0 * L * h / flops,            # causal attention FLOPs per p^2, at peak
+        "comm_bytes": 8.0 * L * h * share,                # 2 ring all-reduces of h FP16 per layer
+        "weights_mem_s": model["weight_bytes"] / bw,      # read every weight once per iteration
+        "kv_mem_s": model["kv_bytes_per_token"] / bw,      # read each context token's KV once
+        "sync_layers": L * share,                         # per-layer TP synchronisations
+    }
+
+
+def roofline_coef(r, k):
+    """Profile coefficients (p0..p2, d0..d2) from roofline constants r and terms k."""
+    ic, im = 1.0 / r["compute_eff"], 1.0 / r["mem_eff"]
+    per_tok = ic * k["tok_compute_s"] + k["comm_bytes"] / (r["allreduce_gbps"] * 1e9)
+    return (np.array([r["prefill_overhead_s"], per_tok, ic * k["attn_compute_s"]]),
+            np.array([r["decode_overhead_s"] + r["layer_sync_s"] * k["sync_layers"]
+                      + im * k["weights_mem_s"], per_tok, im * k["kv_mem_s"]]))
+
+
+def calibrate_roofline(fits, gpus, models):
+    """Fits the roofline constants to the fitted profiles at the measured points, on relative
+    error with non-negative coefficients: prefill gives compute_eff, allreduce_gbps and
+    prefill_overhead_s; decode (after removing the per-token term known from prefill) gives
+    mem_eff, layer_sync_s and decode_overhead_s."""
+    rows_p, y_p, dec = [], [], []
+    for (hw, mdl, tp), f in sorted(fits.items()):
+        k = roofline_terms(gpus[hw], models[mdl], tp)
+        Xp, _, Xd, _ = design(f["points"])
+        yp, yd = Xp @ np.array(f["p"]), Xd @ np.array(f["d"])
+        for i in range(len(yp)):
+            P, Q = Xp[i, 1], Xp[i, 2]
+            rows_p.append([1.0, k["tok_compute_s"] * P + k["attn_compute_s"] * Q,
+                           k["comm_bytes"] * P])
+            y_p.append(yp[i])
+        for i in range(len(yd)):
+            dec.append((k, Xd[i, 1], Xd[i, 2], yd[i]))
+    cp = nnls_rel(np.array(rows_p), np.array(y_p))
+    ic, icomm = cp[1], cp[2]
+    rows_d, y_d = [], []
+    for k, B, C, y in dec:
+        rows_d.append([1.0, k["sync_layers"], k["weights_mem_s"] + k["kv_mem_s"] * C])
+        y_d.append(y - B * (ic * k["tok_compute_s"] + icomm * k["comm_bytes"]))
+    if min(y_d) <= 0:
+        sys.exit("roofline calibration: per-token term exceeds a decode time")
+    cd = nnls_rel(np.array(rows_d), np.array(y_d))
+    return {
+        "compute_eff": rnd(1.0 / ic),
+        "allreduce_gbps": rnd(1.0 / icomm / 1e9),
+        "prefill_overhead_s": rnd(cp[0]),
+        "mem_eff": rnd(1.0 / cd[2]),
+        "layer_sync_s": rnd(cd[1]),
+        "decode_overhead_s": rnd(cd[0]),
+    }
+
+
+def fmt_obj(d, indent):
+    pad = " " * indent
+    parts = []
+    for k in sorted(d):
+        v = d[k]
+        if isinstance(v, str):
+            s = json.dumps(v)
+        elif isinstance(v, int):
+            s = str(v)
+        else:
+            s = SIG % v
+        parts.append("%s%s: %s" % (pad, json.dumps(k), s))
+    return "{\n" + ",\n".join(parts) + "\n" + " " * (indent - 2) + "}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--csv", default="configs/profiles/splitwise_perf_model.csv")
+    ap.add_argument("--gpus", default="configs/gpus.json")
+    ap.add_argument("--models", default="configs/models.json")
+    ap.add_argument("--out", default="configs/profiles.json")
+    ap.add_argument("--check", action="store_true", help="only compare with --out")
+    args = ap.parse_args()
+
+    gpus = json.load(open(args.gpus))
+    models = json.load(open(args.models))
+    data = load_points(args.csv)
+    fits = {}
+    print("%-34s %5s | %8s %8s | %8s %8s" % ("triple", "pts", "pre MAPE", "pre max",
+                                               "dec MAPE", "dec max"))
+    for trip in sorted(data):
+        pts, dropped = drop_capped(data[trip])
+        Xp, yp, Xd, yd = design(pts)
+        cp = [rnd(x) for x in nnls_rel(Xp, yp)]
+        cd = [rnd(x) for x in nnls_rel(Xd, yd)]
+        pm, px = errors(Xp @ np.array(cp), yp)
+        dm, dx = errors(Xd @ np.array(cd), yd)
+        name = "%s/%s/tp%d" % trip
+        fits[trip] = {"points": pts, "p": cp, "d": cd}
+        fits[trip]["entry"] = {
+            "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
+            "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
+            "decode_mape_pct": rnd(dm), "decode_max_err_pct": rnd(dx),
+            "fit_err_pct": rnd(max(pm, dm)),
+            "rows": int(sum(pt[5] for pt in pts)), "points": len(pts),
+            "source": os.path.basename(args.csv),
+        }
+        print("%-34s %5d | %7.2f%% %7.2f%% | %7.2f%% %7.2f%%%s" % (
+            name, len(pts), pm, px, dm, dx,
+            "  (dropped %s)" % ", ".join("p%d B%d t%d" % d[:3] for d in dropped) if dropped else ""))
+
+    roof = calibrate_roofline(fits, gpus, models)
+    print("\nroofline constants:", json.dumps(roof, sort_keys=True))
+    print("%-34s | %14s %14s | %14s %14s" % ("roofline vs fit", "pre MAPE", "pre max",
+                                             "dec MAPE", "dec max"))
+    worst = [0.0, 0.0]
+    for trip in sorted(fits):
+        f = fits[trip]
+        Xp, _, Xd, _ = design(f["points"])
+        rp, rd = roofline_coef(roof, roofline_terms(gpus[trip[0]], models[trip[1]], trip[2]))
+        pm, px = errors(Xp @ rp, Xp @ np.array(f["p"]))
+        dm, dx = errors(Xd @ rd, Xd @ np.array(f["d"]))
+        worst = [max(worst[0], pm), max(worst[1], dm)]
+        print("%-34s | %13.1f%% %13.1f%% | %13.1f%% %13.1f%%" % ("%s/%s/tp%d" % trip, pm, px, dm, dx))
+    roof["max_prefill_mape_vs_fit_pct"] = rnd(worst[0])
+    roof["max_decode_mape_vs_fit_pct"] = rnd(worst[1])
+
+    body = ["  %s: %s" % (json.dumps("%s/%s/tp%d" % t), fmt_obj(fits[t]["entry"], 4))
+            for t in sorted(fits)]
+    body.append("  %s: %s" % (json.dumps("roofline"), fmt_obj(roof, 4)))
+    text = "{\n" + ",\n".join(body) + "\n}\n"
+    json.loads(text)  # must stay valid JSON: it is embedded in the binary
+    if args.check:
+        old = open(args.out).read() if os.path.exists(args.out) else ""
+        if old != text:
+            print("\n%s is out of date: rerun scripts/fit_profiles.py" % args.out)
+            return 1
+        print("\n%s is up to date" % args.out)
+        return 0
+    with open(args.out, "w") as f:
+        f.write(text)
+    print("\nwrote %s" % args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
