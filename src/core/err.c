@@ -21,12 +21,13 @@ int torta_err_prefix(torta_err *e, const char *fmt, ...)
 {
     if (!e)
         return TORTA_EINTERNAL;
-    char head[512], old[sizeof e->msg];
+    char head[256], old[sizeof e->msg - sizeof head - 2];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof old);
+    memcpy(old, e->msg, sizeof old - 1);
+    old[sizeof old - 1] = '\0';
     snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
     return e->code;
 }

@@ -1,0 +1,29 @@
+/* One simulation run: configuration + topology + workload in, metrics files and a summary out. */
+#ifndef TORTA_RUN_H
+#define TORTA_RUN_H
+
+#include <cjson/cJSON.h>
+
+#include "torta/err.h"
+#include "torta/topology.h"
+#include "torta/workload.h"
+
+typedef struct torta_run_opts {
+    const cJSON *config;          /* effective configuration (torta_config_build) */
+    const char *topology_path;
+    const char *trace_path;       /* exactly one of trace_path / workload_spec */
+    const char *workload_spec;
+    torta_trace_opts trace;
+    const char *out_dir;          /* NULL: no files; else written atomically (temp dir + rename) */
+    int progress;                 /* progress line on stderr */
+    volatile int *stop_flag;      /* non-NULL: a signal handler sets *stop_flag to stop early */
+    torta_warn_fn warn;           /* non-fatal warnings (may be NULL) */
+    void *warn_ud;
+} torta_run_opts;
+
+/* Runs to completion (or until *stop_flag). On success *summary holds the summary JSON (the
+ * caller frees it) and, with out_dir, requests.csv, slots.csv, summary.json and config.json are
+ * in out_dir. On error nothing is left in out_dir. */
+int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e);
+
+#endif

@@ -1,0 +1,49 @@
+/* Scheduler seams. A macro scheduler picks the serving region of each request (and may plan once
+ * per timeslot); a micro scheduler picks a server inside that region. Adding a policy = one file
+ * in src/sched/{macro,micro}/ defining a const ops struct + one line in src/sched/registry.c. */
+#ifndef TORTA_SCHED_H
+#define TORTA_SCHED_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "torta/err.h"
+#include "torta/view.h"
+
+/* What a scheduler gets at init: sizes, the static matrices (via the first view) and its params. */
+typedef struct torta_sched_env {
+    uint64_t seed;            /* master seed: derive streams with torta_rng_stream(seed, "name") */
+    const torta_view *view;   /* valid for the whole run; contents change as the run goes */
+    const cJSON *params;      /* scheduler.macro_params / micro_params from the config (may be NULL) */
+} torta_sched_env;
+
+typedef struct torta_macro_ops {
+    const char *name, *summary;
+    int (*init)(void **self, const torta_sched_env *env, torta_err *e);
+    /* Once at the start of each slot (may be NULL). */
+    void (*plan)(void *self, const torta_view *v);
+    /* Serving region for a request arriving now at its origin. */
+    int (*route)(void *self, const torta_request *r, const torta_view *v);
+    /* A request finished (may be NULL): for learning policies and statistics. */
+    void (*on_complete)(void *self, const torta_request *r, const torta_view *v);
+    void (*destroy)(void *self);
+} torta_macro_ops;
+
+#define TORTA_DEFER (-1) /* micro: hold the request in the region queue; retried when a server frees */
+
+typedef struct torta_micro_ops {
+    const char *name, *summary;
+    int (*init)(void **self, const torta_sched_env *env, torta_err *e);
+    /* Global index of a live server of region `region` for request r, or TORTA_DEFER. */
+    int (*pick)(void *self, const torta_request *r, int region, const torta_view *v);
+    void (*on_complete)(void *self, const torta_request *r, const torta_view *v);
+    void (*destroy)(void *self);
+} torta_micro_ops;
+
+const torta_macro_ops *torta_macro_find(const char *name);
+const torta_micro_ops *torta_micro_find(const char *name);
+/* NULL-terminated lists, in registry order. */
+const torta_macro_ops *const *torta_macro_all(void);
+const torta_micro_ops *const *torta_micro_all(void);
+
+#endif

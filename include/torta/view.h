@@ -1,0 +1,111 @@
+/* What a scheduler sees: the requests it places and a read-only view of the simulated world.
+ * Only the core mutates these; schedulers read them. Everything a scheduler author may need is
+ * here or in sched.h. */
+#ifndef TORTA_VIEW_H
+#define TORTA_VIEW_H
+
+#include <stdint.h>
+
+#include "torta/catalog.h"
+
+/* One request as the core tracks it. Times are simulated seconds since the workload start. */
+typedef struct torta_request {
+    uint64_t id;
+    double arrival_s;
+    int32_t origin;         /* region index where the client is */
+    int32_t serve_region;   /* -1 until routed */
+    int32_t server;         /* global server index, -1 until placed */
+    int32_t model;          /* catalogue model index */
+    int32_t input_tokens, output_tokens;
+    uint64_t prefix_hash;   /* 0 = none (Mooncake traces carry prefix-block hashes) */
+    int32_t n_prefix_blocks;
+    int32_t migrations;     /* moves between regions after the first placement */
+    double est_work_s;      /* estimated server-seconds of work on the chosen server */
+    /* Timing, filled as the request progresses. */
+    double net_in_s;        /* prompt transfer origin -> serve region */
+    double reach_s;         /* when the prompt reached the serve region */
+    double enqueue_s;       /* when it joined a server queue */
+    double admit_s;         /* start of its prefill iteration */
+    double switch_s;        /* model-load time it waited through */
+    double first_token_s;   /* server time of its first token */
+    double finish_s;        /* server time of its last token */
+    double load_mark_s;     /* server's cumulative load time when it was enqueued */
+    uint64_t admit_iter;    /* the server iteration that ran its prefill */
+    int32_t next;           /* intrusive FIFO link (pool index), -1 = none */
+    int32_t status;         /* torta_req_status */
+} torta_request;
+
+typedef enum {
+    TORTA_REQ_PENDING = 0,
+    TORTA_REQ_COMPLETED,
+    TORTA_REQ_REJECTED_TOO_LONG, /* its KV need exceeds every candidate server's capacity */
+    TORTA_REQ_REJECTED_NO_SERVER,
+    TORTA_REQ_IN_FLIGHT          /* still in the system when the run stopped */
+} torta_req_status;
+
+const char *torta_req_status_name(int status);
+
+/* Public, read-only state of one GPU server (a group of `tp` GPUs serving one model instance). */
+typedef struct torta_server_state {
+    int32_t region;
+    int32_t index_in_region;
+    int32_t gpu, tp;
+    int32_t resident_model;     /* -1 = none */
+    int32_t alive;
+    int32_t loading;            /* 1 while a model load is under way */
+    int32_t queued, running;    /* requests waiting / in the batch */
+    double outstanding_tokens;  /* input + output tokens of its unfinished requests */
+    double outstanding_work_s;  /* estimated server-seconds of its unfinished requests */
+    double kv_used_tokens, kv_cap_tokens;
+    double last_switch_s;       /* time of its last model load (-inf: never) */
+    double speed;               /* reference decode throughput relative to the fleet mean */
+    double util_last_slot;      /* busy fraction in the previous slot */
+} torta_server_state;
+
+/* Public, read-only state of one region (a site with GPU servers). */
+typedef struct torta_region_state {
+    const char *name;
+    int32_t site;               /* topology site index */
+    int32_t first_server, n_servers; /* its servers are [first_server, first_server + n_servers) */
+    int32_t n_alive;
+    int32_t queued, running;
+    int32_t deferred;           /* waiting in the region queue (micro policy deferred them) */
+    double outstanding_tokens;
+    double outstanding_work_s;  /* divide by n_alive for an estimated drain time */
+    double tz_offset_h;
+    double electricity_usd_per_kwh;
+    double carbon_g_per_kwh;
+    double gpu_price_multiplier;
+    double util_last_slot;
+    double arrivals_slot;       /* requests originating here so far in the current slot */
+    double arrival_tokens_slot; /* their input + output tokens */
+} torta_region_state;
+
+typedef struct torta_view {
+    double now_s;
+    double slot_s;
+    int64_t slot;               /* index of the current slot */
+    int n_regions, n_servers;
+    const torta_region_state *regions;
+    const torta_server_state *servers;
+    /* Region-pair matrices (n_regions x n_regions, row-major): one-way latency, bottleneck
+     * bandwidth and egress price along the shortest path. Diagonal: 0, +inf, 0. */
+    const double *latency_s;
+    const double *bandwidth_bps;
+    const double *egress_usd_per_gb;
+    const torta_catalog *catalog;
+    /* Per-origin demand history: demand_hist[k * n_regions + i] = token work that originated in
+     * region i during slot (slot - 1 - k), for k < hist_len (most recent first). */
+    const double *demand_hist;
+    int hist_len;
+    double bytes_per_token;
+} torta_view;
+
+/* Estimated seconds until region r could start a new request (drain time of its backlog). */
+static inline double torta_view_region_wait_s(const torta_view *v, int r)
+{
+    const torta_region_state *g = &v->regions[r];
+    return g->n_alive > 0 ? g->outstanding_work_s / g->n_alive : 1e300;
+}
+
+#endif

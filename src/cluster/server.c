@@ -1,0 +1,374 @@
+/* A GPU server: FIFO admission into an iteration-level continuous batch (vLLM-like), model
+ * residency and loads, and the `exponential` / `deterministic` one-at-a-time service modes.
+ *
+ * No event per iteration: while the batch does not change, iteration times form an arithmetic
+ * series (decode time is linear in batch size B and context C, and C grows by B per iteration),
+ * so the server jumps to its next completion in one event. A request that arrives mid-jump and
+ * could join the batch cuts the jump short at the end of the iteration under way. Work per
+ * event is O(log batch): running requests sit in a heap keyed by their last iteration. */
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/sim.h"
+
+static double kv_need(const torta_request *r)
+{
+    return (double)r->input_tokens + (double)r->output_tokens;
+}
+
+static int heap_push(torta_server *sv, uint64_t fin, int32_t req)
+{
+    if (sv->heap_n == sv->heap_cap) {
+        int32_t cap = sv->heap_cap ? 2 * sv->heap_cap : 16;
+        torta_run_ent *h = realloc(sv->heap, (size_t)cap * sizeof *h);
+        if (!h)
+            return TORTA_ENOMEM;
+        sv->heap = h;
+        sv->heap_cap = cap;
+    }
+    torta_run_ent x = {fin, req};
+    int32_t i = sv->heap_n++;
+    while (i > 0) {
+        int32_t p = (i - 1) / 2;
+        /* Ties broken by pool index is not stable across runs with other pool layouts, but the
+         * pool layout itself is deterministic, so the order is too. */
+        if (sv->heap[p].fin_iter < x.fin_iter ||
+            (sv->heap[p].fin_iter == x.fin_iter && sv->heap[p].req < x.req))
+            break;
+        sv->heap[i] = sv->heap[p];
+        i = p;
+    }
+    sv->heap[i] = x;
+    return 0;
+}
+
+static torta_run_ent heap_pop(torta_server *sv)
+{
+    torta_run_ent top = sv->heap[0], last = sv->heap[--sv->heap_n];
+    int32_t i = 0, n = sv->heap_n;
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && (sv->heap[c + 1].fin_iter < sv->heap[c].fin_iter ||
+                          (sv->heap[c + 1].fin_iter == sv->heap[c].fin_iter &&
+                           sv->heap[c + 1].req < sv->heap[c].req)))
+            c++;
+        if (last.fin_iter < sv->heap[c].fin_iter ||
+            (last.fin_iter == sv->heap[c].fin_iter && last.req < sv->heap[c].req))
+            break;
+        sv->heap[i] = sv->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        sv->heap[i] = last;
+    return top;
+}
+
+/* Keeps the server's and its region's public counters in step. */
+static void adjust(torta_sim *sim, int s, int dq, int dr, double dtok, double dwork)
+{
+    torta_server_state *p = &sim->server_pub[s];
+    torta_region_state *g = &sim->region_pub[p->region];
+    p->queued += dq;
+    g->queued += dq;
+    p->running += dr;
+    g->running += dr;
+    p->outstanding_tokens += dtok;
+    g->outstanding_tokens += dtok;
+    p->outstanding_work_s += dwork;
+    g->outstanding_work_s += dwork;
+}
+
+static void set_busy(torta_server *sv, double now)
+{
+    if (sv->busy_since < 0)
+        sv->busy_since = now;
+}
+
+static void set_idle(torta_server *sv, double now)
+{
+    if (sv->busy_since >= 0) {
+        sv->busy_slot_s += now - sv->busy_since;
+        sv->busy_total_s += now - sv->busy_since;
+        sv->busy_since = -1;
+    }
+}
+
+void torta_server_slot_flush(torta_sim *sim, int s, double now)
+{
+    torta_server *sv = &sim->servers[s];
+    if (sv->busy_since >= 0) {
+        sv->busy_slot_s += now - sv->busy_since;
+        sv->busy_total_s += now - sv->busy_since;
+        sv->busy_since = now;
+    }
+}
+
+void torta_server_free(torta_server *sv)
+{
+    free(sv->heap);
+    sv->heap = NULL;
+}
+
+static void make_resident(torta_sim *sim, int s, int m)
+{
+    torta_server *sv = &sim->servers[s];
+    sv->perf = &sim->perf_sm[(size_t)s * sim->n_models + m];
+    sim->server_pub[s].resident_model = m;
+    sim->server_pub[s].kv_cap_tokens = sim->kv_cap_sm[(size_t)s * sim->n_models + m];
+}
+
+int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    sv->q_head = sv->q_tail = -1;
+    sv->busy_since = -1;
+    sv->loading_model = -1;
+    make_resident(sim, s, model);
+    if (sim->mode == TORTA_SERVICE_BATCHING && sim->server_pub[s].kv_cap_tokens <= 0)
+        return torta_err_set(e, TORTA_EINPUT, "server %d in region %s cannot hold model %s",
+                             sim->server_pub[s].index_in_region,
+                             sim->region_pub[sim->server_pub[s].region].name,
+                             sim->catalog->models[model].name);
+    return 0;
+}
+
+static int schedule(torta_sim *sim, int s, double dur, int type, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    sv->epoch++;
+    sv->active = 1;
+    return torta_sim_push(sim, sim->now + dur, type, sv->epoch, s, e);
+}
+
+static int start_load(torta_sim *sim, int s, int m, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    sv->loading_model = m;
+    sv->switches++;
+    sv->switches_slot++;
+    sim->server_pub[s].loading = 1;
+    sim->server_pub[s].last_switch_s = sim->now;
+    return schedule(sim, s, sim->load_s_m[m], EV_LOAD_DONE, e);
+}
+
+/* Sum of the first k iteration times of the current decode segment. */
+static double seg_time(const torta_server *sv, uint64_t k)
+{
+    double kd = (double)k;
+    return kd * sv->seg_alpha + sv->seg_beta * kd * (kd - 1.0) * 0.5;
+}
+
+/* At an iteration boundary with nothing scheduled: admit what fits and schedule what follows. */
+static int plan(torta_sim *sim, int s, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_server_state *pub = &sim->server_pub[s];
+    if (sim->mode != TORTA_SERVICE_BATCHING) {
+        if (pub->running > 0 || sv->q_head < 0)
+            return 0;
+        int32_t ri = sv->q_head;
+        torta_request *r = &sim->req[ri];
+        sv->q_head = r->next;
+        if (sv->q_head < 0)
+            sv->q_tail = -1;
+        adjust(sim, s, -1, +1, 0, 0);
+        double d = sim->mode == TORTA_SERVICE_EXPONENTIAL
+                       ? gsl_ran_exponential(sim->rng_service, sim->service_mean_s)
+                       : sim->service_mean_s;
+        r->admit_s = sim->now;
+        r->first_token_s = r->finish_s = sim->now + d;
+        int rc = heap_push(sv, 0, ri);
+        if (rc)
+            return torta_err_set(e, rc, "out of memory");
+        set_busy(sv, sim->now);
+        sv->seg_start = sim->now;
+        return schedule(sim, s, d, EV_SERVER, e);
+    }
+
+    uint64_t i = sv->iter;
+    int32_t first_admitted = -1, last_admitted = -1;
+    while (sv->q_head >= 0) {
+        int32_t ri = sv->q_head;
+        torta_request *r = &sim->req[ri];
+        if (r->model != pub->resident_model) {
+            if (pub->running == 0)
+                return start_load(sim, s, r->model, e);
+            break; /* head-of-line: the batch drains before the model is switched */
+        }
+        if (pub->running >= sim->max_batch || pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
+            break;
+        sv->q_head = r->next;
+        if (sv->q_head < 0)
+            sv->q_tail = -1;
+        adjust(sim, s, -1, +1, 0, 0);
+        pub->kv_used_tokens += kv_need(r);
+        r->admit_iter = i;
+        r->admit_s = sim->now;
+        r->switch_s = sv->load_total_s - r->load_mark_s;
+        double in = r->input_tokens;
+        sv->pre_n++;
+        sv->pre_s += (int64_t)r->input_tokens - (int64_t)i;
+        sv->pre_p += in;
+        sv->pre_q += in * in;
+        int rc = heap_push(sv, i + (uint64_t)r->output_tokens - 1, ri);
+        if (rc)
+            return torta_err_set(e, rc, "out of memory");
+        /* Chain the admitted requests through `next` to stamp their first token below. */
+        r->next = -1;
+        if (last_admitted >= 0)
+            sim->req[last_admitted].next = ri;
+        else
+            first_admitted = ri;
+        last_admitted = ri;
+    }
+
+    double dur;
+    const torta_perf *p = sv->perf;
+    double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
+    if (sv->pre_n > 0) {
+        dur = torta_perf_iter_s(p, sv->pre_p, sv->pre_q, b, ctx);
+        sv->seg_first = i;
+        sv->seg_n = 1;
+        sv->seg_prefill = 1;
+        sv->seg_alpha = dur;
+        sv->seg_beta = 0;
+        for (int32_t ri = first_admitted; ri >= 0; ri = sim->req[ri].next)
+            sim->req[ri].first_token_s = sim->now + dur;
+    } else if (sv->dec_b > 0) {
+        uint64_t n = sv->heap[0].fin_iter - i + 1;
+        sv->seg_first = i;
+        sv->seg_n = n;
+        sv->seg_prefill = 0;
+        sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
+        sv->seg_beta = p->d2 * b;
+        dur = seg_time(sv, n);
+    } else {
+        return 0;
+    }
+    set_busy(sv, sim->now);
+    sv->seg_start = sim->now;
+    return schedule(sim, s, dur, EV_SERVER, e);
+}
+
+/* A request that would join the batch at the next boundary cuts a long decode jump short. */
+static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    const torta_server_state *pub = &sim->server_pub[s];
+    if (!sv->active || pub->loading || sv->seg_prefill || sv->seg_n <= 1 ||
+        r->model != pub->resident_model || pub->running >= sim->max_batch ||
+        pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
+        return 0;
+    double elapsed = sim->now - sv->seg_start;
+    double a = sv->seg_alpha, b = sv->seg_beta, k;
+    if (b > 0) {
+        double lin = a - 0.5 * b;
+        k = floor((-lin + sqrt(lin * lin + 2.0 * b * elapsed)) / b);
+    } else {
+        k = floor(elapsed / a);
+    }
+    if (!(k >= 0))
+        k = 0;
+    uint64_t done = k > (double)(sv->seg_n - 1) ? sv->seg_n - 1 : (uint64_t)k;
+    while (done + 1 < sv->seg_n && seg_time(sv, done + 1) <= elapsed)
+        done++;
+    while (done > 0 && seg_time(sv, done) > elapsed)
+        done--;
+    uint64_t n = done + 1; /* finish the iteration under way */
+    if (n >= sv->seg_n)
+        return 0;
+    sv->seg_n = n;
+    sv->epoch++;
+    return torta_sim_push(sim, sv->seg_start + seg_time(sv, n), EV_SERVER, sv->epoch, s, e);
+}
+
+int torta_server_enqueue(torta_sim *sim, int s, int32_t ri, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_request *r = &sim->req[ri];
+    size_t sm = (size_t)s * sim->n_models + r->model;
+    r->server = s;
+    r->enqueue_s = sim->now;
+    r->load_mark_s = sv->load_total_s;
+    r->next = -1;
+    if (sim->mode == TORTA_SERVICE_BATCHING) {
+        const torta_perf *p = &sim->perf_sm[sm];
+        double in = r->input_tokens;
+        r->est_work_s = p->p0 + p->p1 * in + p->p2 * in * in + r->output_tokens * sim->est_tok_s_sm[sm];
+    } else {
+        r->est_work_s = sim->service_mean_s;
+    }
+    int was_empty = sv->q_head < 0;
+    if (sv->q_tail >= 0)
+        sim->req[sv->q_tail].next = ri;
+    else
+        sv->q_head = ri;
+    sv->q_tail = ri;
+    adjust(sim, s, +1, 0, kv_need(r), r->est_work_s);
+    if (!sv->active)
+        return plan(sim, s, e);
+    if (was_empty && sim->mode == TORTA_SERVICE_BATCHING)
+        return maybe_cut_jump(sim, s, r, e);
+    return 0;
+}
+
+/* The scheduled segment (or load) of server s ended at sim->now. */
+int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_server_state *pub = &sim->server_pub[s];
+    sv->active = 0;
+    if (type == EV_LOAD_DONE) {
+        int m = sv->loading_model;
+        double d = sim->load_s_m[m];
+        sv->loading_model = -1;
+        pub->loading = 0;
+        sv->load_total_s += d;
+        sv->load_slot_s += d;
+        make_resident(sim, s, m);
+        return plan(sim, s, e);
+    }
+    int completed = 0;
+    if (sim->mode != TORTA_SERVICE_BATCHING) {
+        torta_run_ent x = heap_pop(sv);
+        torta_request *r = &sim->req[x.req];
+        adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+        int rc = torta_sim_complete(sim, x.req, e);
+        if (rc)
+            return rc;
+        completed = 1;
+    } else {
+        sv->iter = sv->seg_first + sv->seg_n;
+        if (sv->seg_prefill) {
+            sv->dec_b += sv->pre_n;
+            sv->dec_s += sv->pre_s;
+            sv->pre_n = 0;
+            sv->pre_s = 0;
+            sv->pre_p = sv->pre_q = 0;
+        }
+        while (sv->heap_n > 0 && sv->heap[0].fin_iter < sv->iter) {
+            torta_run_ent x = heap_pop(sv);
+            torta_request *r = &sim->req[x.req];
+            sv->dec_b--;
+            sv->dec_s -= (int64_t)r->input_tokens - (int64_t)r->admit_iter;
+            pub->kv_used_tokens -= kv_need(r);
+            r->finish_s = sim->now;
+            adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+            int rc = torta_sim_complete(sim, x.req, e);
+            if (rc)
+                return rc;
+            completed = 1;
+        }
+    }
+    if (pub->running == 0)
+        set_idle(sv, sim->now);
+    int rc = plan(sim, s, e);
+    if (rc)
+        return rc;
+    if (completed && sim->region_pub[pub->region].deferred > 0)
+        return torta_sim_retry_deferred(sim, pub->region, e);
+    return 0;
+}

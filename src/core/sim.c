@@ -1,0 +1,358 @@
+/* The event loop and a request's life: arrival at its origin, macro routing, prompt transfer,
+ * micro placement (or deferral in the region queue), service, response transfer, completion. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/sim.h"
+#include "metrics/metrics.h"
+#include "torta/rng.h"
+
+const char *torta_req_status_name(int status)
+{
+    switch (status) {
+    case TORTA_REQ_COMPLETED:
+        return "completed";
+    case TORTA_REQ_REJECTED_TOO_LONG:
+        return "rejected_kv_too_small";
+    case TORTA_REQ_REJECTED_NO_SERVER:
+        return "rejected_no_server";
+    case TORTA_REQ_IN_FLIGHT:
+        return "in_flight";
+    default:
+        return "pending";
+    }
+}
+
+int torta_sim_push(torta_sim *sim, double t, int type, uint32_t epoch, int64_t a, torta_err *e)
+{
+    if (torta_eventq_push(&sim->q, t, (uint32_t)type, epoch, a))
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory (event queue)");
+    return 0;
+}
+
+/* Transfer time of `bytes` from region a to region b: latency + bytes / bottleneck bandwidth. */
+static double transfer_s(const torta_sim *sim, int a, int b, double bytes)
+{
+    if (a == b)
+        return 0.0;
+    size_t k = (size_t)a * sim->n_regions + b;
+    return sim->lat_s[k] + bytes * 8.0 / sim->bw_bps[k];
+}
+
+static int32_t req_alloc(torta_sim *sim, torta_err *e)
+{
+    if (sim->req_free < 0) {
+        int32_t old = sim->req_cap, cap = old ? 2 * old : 1024;
+        torta_request *p = realloc(sim->req, (size_t)cap * sizeof *p);
+        if (!p) {
+            torta_err_set(e, TORTA_ENOMEM, "out of memory (%d requests in flight)", old);
+            return -1;
+        }
+        sim->req = p;
+        sim->req_cap = cap;
+        for (int32_t i = cap - 1; i >= old; i--) {
+            p[i].status = -1;
+            p[i].next = sim->req_free;
+            sim->req_free = i;
+        }
+    }
+    int32_t i = sim->req_free;
+    sim->req_free = sim->req[i].next;
+    memset(&sim->req[i], 0, sizeof sim->req[i]);
+    return i;
+}
+
+static void req_release(torta_sim *sim, int32_t i)
+{
+    sim->req[i].status = -1;
+    sim->req[i].next = sim->req_free;
+    sim->req_free = i;
+}
+
+/* A request leaves the system: its row is written and its slot recycled. */
+static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    r->status = status;
+    double net_out = 0, ttft_net = 0, usd = 0;
+    if (status == TORTA_REQ_COMPLETED) {
+        net_out = transfer_s(sim, r->serve_region, r->origin, sim->bytes_per_token * r->output_tokens);
+        ttft_net = transfer_s(sim, r->serve_region, r->origin, sim->bytes_per_token);
+        if (r->serve_region != r->origin)
+            usd = sim->egress_usd_per_gb[(size_t)r->origin * sim->n_regions + r->serve_region] *
+                  sim->bytes_per_token * (r->input_tokens + r->output_tokens) / 1e9;
+        sim->completed++;
+        if (sim->macro->on_complete)
+            sim->macro->on_complete(sim->macro_self, r, &sim->view);
+        if (sim->micro->on_complete)
+            sim->micro->on_complete(sim->micro_self, r, &sim->view);
+    } else {
+        sim->rejected++;
+    }
+    sim->in_flight--;
+    int rc = torta_metrics_request(sim->metrics, sim, r, net_out, ttft_net, usd, e);
+    req_release(sim, ri);
+    return rc;
+}
+
+int torta_sim_complete(torta_sim *sim, int32_t ri, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    if (r->admit_s < r->reach_s || r->reach_s < r->arrival_s)
+        return torta_err_set(e, TORTA_EINTERNAL,
+                             "invariant causality: request %llu served at %.9f before it reached "
+                             "region %s at %.9f (arrived %.9f)",
+                             (unsigned long long)r->id, r->admit_s,
+                             sim->region_pub[r->serve_region].name, r->reach_s, r->arrival_s);
+    return finish(sim, ri, TORTA_REQ_COMPLETED, e);
+}
+
+/* Micro placement in the serving region; TORTA_DEFER parks the request in the region queue. */
+static int place(torta_sim *sim, int32_t ri, int from_queue, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    int region = r->serve_region;
+    torta_region_state *g = &sim->region_pub[region];
+    if (g->n_alive == 0)
+        return finish(sim, ri, TORTA_REQ_REJECTED_NO_SERVER, e);
+    int s = sim->micro->pick(sim->micro_self, r, region, &sim->view);
+    if (s == TORTA_DEFER) {
+        if (from_queue)
+            return 1;
+        r->next = -1;
+        if (sim->region_defer_tail[region] >= 0)
+            sim->req[sim->region_defer_tail[region]].next = ri;
+        else
+            sim->region_defer_head[region] = ri;
+        sim->region_defer_tail[region] = ri;
+        g->deferred++;
+        return 0;
+    }
+    if (s < g->first_server || s >= g->first_server + g->n_servers || !sim->server_pub[s].alive)
+        return torta_err_set(e, TORTA_EINTERNAL,
+                             "micro scheduler %s picked server %d, which is not a live server of "
+                             "region %s", sim->micro->name, s, g->name);
+    if (sim->mode == TORTA_SERVICE_BATCHING &&
+        sim->kv_cap_sm[(size_t)s * sim->n_models + r->model] < (double)r->input_tokens + r->output_tokens)
+        return finish(sim, ri, TORTA_REQ_REJECTED_TOO_LONG, e);
+    return torta_server_enqueue(sim, s, ri, e);
+}
+
+int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e)
+{
+    while (sim->region_defer_head[region] >= 0) {
+        int32_t ri = sim->region_defer_head[region];
+        int32_t nxt = sim->req[ri].next;
+        int rc = place(sim, ri, 1, e);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            break; /* still no server for the head: keep FIFO order */
+        sim->region_defer_head[region] = nxt;
+        if (nxt < 0)
+            sim->region_defer_tail[region] = -1;
+        sim->region_pub[region].deferred--;
+    }
+    return 0;
+}
+
+static int reach(torta_sim *sim, int32_t ri, torta_err *e)
+{
+    sim->req[ri].reach_s = sim->now;
+    int rc = place(sim, ri, 0, e);
+    return rc > 0 ? 0 : rc;
+}
+
+static int pull_next(torta_sim *sim, torta_err *e)
+{
+    int rc = torta_source_next(sim->source, &sim->next_in, e);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        sim->source_done = 1;
+        return 0;
+    }
+    return torta_sim_push(sim, sim->next_in.arrival_s, EV_ARRIVAL, 0, 0, e);
+}
+
+static int pick_model(torta_sim *sim)
+{
+    /* Smooth weighted round robin: deterministic, no sampling noise. */
+    double total = 0;
+    int best = -1;
+    for (int m = 0; m < sim->n_models; m++) {
+        if (sim->model_weight[m] <= 0)
+            continue;
+        sim->model_credit[m] += sim->model_weight[m];
+        total += sim->model_weight[m];
+        if (best < 0 || sim->model_credit[m] > sim->model_credit[best])
+            best = m;
+    }
+    sim->model_credit[best] -= total;
+    return best;
+}
+
+static int arrival(torta_sim *sim, torta_err *e)
+{
+    const torta_req_in *in = &sim->next_in;
+    int32_t ri = req_alloc(sim, e);
+    if (ri < 0)
+        return e->code;
+    torta_request *r = &sim->req[ri];
+    r->id = in->id;
+    r->arrival_s = in->arrival_s;
+    r->input_tokens = in->input_tokens;
+    r->output_tokens = in->output_tokens;
+    r->prefix_hash = in->prefix_hash;
+    r->n_prefix_blocks = in->n_prefix_blocks;
+    r->server = -1;
+    r->status = TORTA_REQ_PENDING;
+    r->origin = in->origin;
+    if (in->origin_name) {
+        r->origin = -1;
+        for (int g = 0; g < sim->n_regions && r->origin < 0; g++)
+            if (strcmp(sim->region_pub[g].name, in->origin_name) == 0)
+                r->origin = g;
+        if (r->origin < 0)
+            return torta_err_set(e, TORTA_EINPUT, "%s:%d: origin_region: no region \"%s\"",
+                                 torta_source_describe(sim->source), in->src_line, in->origin_name);
+    } else if (r->origin < 0) {
+        r->origin = torta_origin_assign(sim->origin, in->arrival_s);
+    } else if (r->origin >= sim->n_regions) {
+        return torta_err_set(e, TORTA_EINTERNAL, "workload produced origin %d of %d regions",
+                             r->origin, sim->n_regions);
+    }
+    if (in->model_name) {
+        r->model = torta_catalog_model(sim->catalog, in->model_name);
+        if (r->model < 0)
+            return torta_err_set(e, TORTA_EINPUT, "%s:%d: model: unknown model \"%s\"",
+                                 torta_source_describe(sim->source), in->src_line, in->model_name);
+    } else {
+        r->model = in->model >= 0 ? in->model : pick_model(sim);
+    }
+    sim->arrived++;
+    sim->in_flight++;
+    torta_region_state *og = &sim->region_pub[r->origin];
+    og->arrivals_slot += 1;
+    og->arrival_tokens_slot += (double)r->input_tokens + r->output_tokens;
+
+    int dest = sim->macro->route(sim->macro_self, r, &sim->view);
+    if (dest < 0 || dest >= sim->n_regions)
+        return torta_err_set(e, TORTA_EINTERNAL, "macro scheduler %s routed request %llu to region %d",
+                             sim->macro->name, (unsigned long long)r->id, dest);
+    r->serve_region = dest;
+    r->net_in_s = transfer_s(sim, r->origin, dest, sim->bytes_per_token * r->input_tokens);
+    int rc = r->net_in_s > 0 ? torta_sim_push(sim, sim->now + r->net_in_s, EV_REACH, 0, ri, e)
+                             : reach(sim, ri, e);
+    if (rc)
+        return rc;
+    return pull_next(sim, e);
+}
+
+static int slot_tick(torta_sim *sim, torta_err *e)
+{
+    int64_t k = (int64_t)llround(sim->now / sim->slot_s);
+    if (k > 0) {
+        int rc = torta_metrics_slot(sim->metrics, sim, (double)(k - 1) * sim->slot_s, sim->now, e);
+        if (rc)
+            return rc;
+    }
+    int R = sim->n_regions, H = sim->view.hist_len;
+    memmove(sim->demand_hist + R, sim->demand_hist, sizeof(double) * (size_t)R * (H - 1));
+    for (int g = 0; g < R; g++) {
+        sim->demand_hist[g] = sim->region_pub[g].arrival_tokens_slot;
+        sim->region_pub[g].arrivals_slot = 0;
+        sim->region_pub[g].arrival_tokens_slot = 0;
+    }
+    sim->slot = k;
+    sim->view.slot = k;
+    if (sim->macro->plan)
+        sim->macro->plan(sim->macro_self, &sim->view);
+    if (sim->source_done && sim->in_flight == 0)
+        return 0;
+    if (sim->q.n == 0 && sim->in_flight > 0)
+        return torta_err_set(e, TORTA_EINTERNAL,
+                             "invariant progress: %lld requests in flight at t=%.6f but nothing is "
+                             "scheduled to happen", (long long)sim->in_flight, sim->now);
+    return torta_sim_push(sim, (double)(k + 1) * sim->slot_s, EV_SLOT, 0, 0, e);
+}
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void show_progress(const torta_sim *sim, double t0, int final)
+{
+    double el = wall_s() - t0;
+    double horizon = torta_source_expected_duration_s(sim->source);
+    char pct[32] = "";
+    if (horizon > 0)
+        snprintf(pct, sizeof pct, " %5.1f%%", fmin(100.0, 100.0 * sim->now / horizon));
+    fprintf(stderr, "\r[torta-sim] t=%.0f s%s  %lld done  %lld in flight  %.2f M events/s   %s",
+            sim->now, pct, (long long)sim->completed, (long long)sim->in_flight,
+            el > 0 ? sim->events / el / 1e6 : 0.0, final ? "\n" : "");
+    fflush(stderr);
+}
+
+int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
+{
+    int rc = pull_next(sim, e);
+    if (!rc)
+        rc = torta_sim_push(sim, 0.0, EV_SLOT, 0, 0, e);
+    double t0 = wall_s(), last = t0;
+    torta_event ev;
+    while (!rc && torta_eventq_pop(&sim->q, &ev)) {
+        if (ev.type == EV_SERVER || ev.type == EV_LOAD_DONE) {
+            if (ev.epoch != sim->servers[ev.a].epoch)
+                continue; /* superseded */
+        }
+        if (ev.t < sim->now)
+            return torta_err_set(e, TORTA_EINTERNAL, "invariant clock: event at %.9f after %.9f",
+                                 ev.t, sim->now);
+        if (sim->stop_flag && *sim->stop_flag) {
+            sim->interrupted = 1;
+            break;
+        }
+        sim->now = ev.t;
+        sim->view.now_s = ev.t;
+        sim->events++;
+        uint64_t tb;
+        memcpy(&tb, &ev.t, sizeof tb);
+        sim->fingerprint = torta_mix64(sim->fingerprint ^ tb ^ ((uint64_t)ev.type << 56) ^ (uint64_t)ev.a);
+        switch (ev.type) {
+        case EV_ARRIVAL:
+            rc = arrival(sim, e);
+            break;
+        case EV_SLOT:
+            rc = slot_tick(sim, e);
+            break;
+        case EV_REACH:
+            rc = reach(sim, (int32_t)ev.a, e);
+            break;
+        default:
+            rc = torta_server_on_event(sim, (int)ev.a, (int)ev.type, e);
+            break;
+        }
+        if (progress && (sim->events & 0xFFFF) == 0) {
+            double w = wall_s();
+            if (w - last > 0.5) {
+                show_progress(sim, t0, 0);
+                last = w;
+            }
+        }
+    }
+    if (progress)
+        show_progress(sim, t0, 1);
+    if (rc)
+        return rc;
+    /* Close the last, partial slot. */
+    double start = (double)sim->slot * sim->slot_s;
+    if (sim->now > start)
+        rc = torta_metrics_slot(sim->metrics, sim, start, sim->now, e);
+    return rc;
+}

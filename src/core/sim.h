@@ -1,0 +1,122 @@
+/* The simulation state of one run (internal to the core; schedulers see torta_view only). */
+#ifndef TORTA_SIM_H
+#define TORTA_SIM_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+#include "core/eventq.h"
+#include "torta/catalog.h"
+#include "torta/sched.h"
+#include "torta/topology.h"
+#include "torta/view.h"
+#include "torta/workload.h"
+
+enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE };
+
+typedef enum { TORTA_SERVICE_BATCHING, TORTA_SERVICE_EXPONENTIAL, TORTA_SERVICE_DETERMINISTIC } torta_service_mode;
+
+typedef struct torta_run_ent {
+    uint64_t fin_iter; /* the iteration that produces its last token */
+    int32_t req;
+} torta_run_ent;
+
+/* Private server state; the public part lives in sim->server_pub[i]. */
+typedef struct torta_server {
+    const torta_perf *perf;      /* for the resident model */
+    int32_t q_head, q_tail;      /* FIFO of waiting requests (pool indices) */
+    torta_run_ent *heap;         /* running requests, min-heap by fin_iter */
+    int32_t heap_n, heap_cap;
+    uint64_t iter;               /* index of the next iteration to start */
+    /* Decoding set aggregates: B requests, sum over them of (input_tokens - admit_iter), so the
+     * batch's context at iteration i is dec_s + B * i. */
+    int32_t dec_b;
+    int64_t dec_s;
+    /* Requests admitted for the prefill in iteration `iter` (the segment under way). */
+    int32_t pre_n;
+    int64_t pre_s;
+    double pre_p, pre_q;
+    /* The scheduled segment: iterations [seg_first, seg_first + seg_n) from seg_start. */
+    uint32_t epoch;
+    int active;                  /* a segment or a load is scheduled */
+    double seg_start, seg_alpha, seg_beta;
+    uint64_t seg_first, seg_n;
+    int seg_prefill;
+    int32_t loading_model;
+    double busy_since;           /* < 0 when idle */
+    double busy_slot_s, busy_total_s, load_slot_s;
+    double load_total_s;
+    int64_t switches, switches_slot;
+    double gpu_usd_per_s;        /* tp GPUs at the regional price */
+    double idle_w, busy_w;       /* whole server (tp GPUs) */
+} torta_server;
+
+typedef struct torta_metrics torta_metrics;
+
+typedef struct torta_sim {
+    /* World (immutable after load). */
+    const cJSON *config;
+    torta_topology *topo;
+    torta_catalog *catalog;
+    int n_regions, n_servers, n_models;
+    torta_region_state *region_pub;
+    torta_server_state *server_pub;
+    torta_server *servers;
+    double *lat_s, *bw_bps, *egress_usd_per_gb;  /* region x region */
+    torta_perf *perf_sm;          /* n_servers x n_models; perf of server s for model m */
+    double *kv_cap_sm;            /* tokens; 0 = model does not fit */
+    double *est_tok_s_sm;         /* estimated server-seconds per output token (reference batch) */
+    double *load_s_m;             /* model load time */
+    double bytes_per_token;
+    double slot_s;
+    torta_service_mode mode;
+    double service_mean_s;
+    int max_batch;
+    uint64_t seed;
+    /* Workload. */
+    torta_source *source;
+    torta_origin_assigner *origin;
+    double *model_credit, *model_weight; /* smooth weighted round robin over the model mix */
+    torta_req_in next_in;
+    int have_next, source_done;
+    gsl_rng *rng_service;
+    /* Requests in flight: a pool with a free list. */
+    torta_request *req;
+    int32_t req_cap, req_free;
+    int32_t *region_defer_head, *region_defer_tail;
+    /* Schedulers. */
+    const torta_macro_ops *macro;
+    const torta_micro_ops *micro;
+    void *macro_self, *micro_self;
+    torta_view view;
+    double *demand_hist;
+    /* Clock and events. */
+    torta_eventq q;
+    double now;
+    int64_t slot;
+    uint64_t events;
+    uint64_t fingerprint;
+    /* Counts. */
+    int64_t arrived, completed, rejected, in_flight;
+    int64_t migrations;
+    torta_metrics *metrics;
+    volatile int *stop_flag;      /* set by a signal handler: stop at the next event */
+    int interrupted;
+    torta_warn_fn warn;
+    void *warn_ud;
+} torta_sim;
+
+/* server.c */
+int torta_server_enqueue(torta_sim *sim, int s, int32_t req, torta_err *e);
+int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e);
+int torta_server_init(torta_sim *sim, int s, int model, torta_err *e);
+void torta_server_slot_flush(torta_sim *sim, int s, double now);
+void torta_server_free(torta_server *sv);
+
+/* sim.c: called by the server when a request finishes (at sim->now). */
+int torta_sim_complete(torta_sim *sim, int32_t req, torta_err *e);
+/* sim.c: a server of region r freed capacity; retry the region's deferred requests. */
+int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e);
+int torta_sim_push(torta_sim *sim, double t, int type, uint32_t epoch, int64_t a, torta_err *e);
+
+#endif

@@ -1,0 +1,304 @@
+/* Builds the simulated world from the effective configuration: topology, the regions chosen
+ * among its sites, their servers, the catalogue's profiles for every (server, model) pair. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sim.h"
+#include "core/world.h"
+#include "torta/config.h"
+#include "torta/json.h"
+
+static int parse_topo_opts(const cJSON *c, torta_topo_opts *o, torta_err *e)
+{
+    torta_topo_opts_default(o);
+    const cJSON *t = torta_config_at(c, "topology");
+    int rc = torta_json_num(t, "us_per_km", "topology", 0, 1e6, 0, o->us_per_km, &o->us_per_km, e);
+    if (!rc)
+        rc = torta_json_num(t, "stretch", "topology", 1, 100, 0, o->stretch, &o->stretch, e);
+    if (!rc)
+        rc = torta_json_num(t, "default_latency_ms", "topology", 0, 1e6, 0, o->default_latency_ms,
+                            &o->default_latency_ms, e);
+    if (!rc)
+        rc = torta_json_num(t, "default_bandwidth_gbps", "topology", 1e-6, 1e6, 0,
+                            o->default_bandwidth_gbps, &o->default_bandwidth_gbps, e);
+    if (!rc)
+        rc = torta_json_num(t, "default_egress_usd_per_gb", "topology", 0, 1e3, 0,
+                            o->default_egress_usd_per_gb, &o->default_egress_usd_per_gb, e);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "keep_largest_component");
+    o->keep_largest_component = cJSON_IsTrue(k);
+    return rc;
+}
+
+/* Region sites: "all", or an array of site names. */
+static int pick_sites(const cJSON *c, const torta_topology *topo, int **out, int *n, torta_err *e)
+{
+    const cJSON *sites = torta_config_at(c, "regions.sites");
+    int *idx = malloc(sizeof *idx * (size_t)(topo->n_sites ? topo->n_sites : 1));
+    if (!idx)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    int k = 0;
+    if (cJSON_IsString(sites) && strcmp(sites->valuestring, "all") == 0) {
+        for (int i = 0; i < topo->n_sites; i++)
+            idx[k++] = i;
+    } else if (cJSON_IsArray(sites)) {
+        const cJSON *it;
+        int j = 0;
+        cJSON_ArrayForEach(it, sites)
+        {
+            int s = cJSON_IsString(it) ? torta_topology_find(topo, it->valuestring) : -2;
+            if (s == -2 || s < 0 || k >= topo->n_sites) {
+                free(idx);
+                if (s == -2)
+                    return torta_err_set(e, TORTA_EINPUT, "regions.sites[%d]: expected a site name", j);
+                return torta_err_set(e, TORTA_EINPUT, "regions.sites[%d]: no site \"%s\" in %s", j,
+                                     it->valuestring, topo->source_path);
+            }
+            for (int q = 0; q < k; q++)
+                if (idx[q] == s) {
+                    free(idx);
+                    return torta_err_set(e, TORTA_EINPUT, "regions.sites[%d]: \"%s\" listed twice", j,
+                                         it->valuestring);
+                }
+            idx[k++] = s;
+            j++;
+        }
+    } else {
+        free(idx);
+        return torta_err_set(e, TORTA_EINPUT, "regions.sites: expected \"all\" or a list of site names");
+    }
+    if (k == 0) {
+        free(idx);
+        return torta_err_set(e, TORTA_EINPUT, "regions.sites: no regions selected");
+    }
+    *out = idx;
+    *n = k;
+    return 0;
+}
+
+typedef struct server_spec {
+    int gpu, model, tp;
+    long count;
+} server_spec;
+
+static int parse_servers(const cJSON *list, const char *where, const torta_catalog *cat,
+                         server_spec **out, int *n, long *total, torta_err *e)
+{
+    static const char *const keys[] = {"gpu", "model", "tp", "count", NULL};
+    if (!cJSON_IsArray(list))
+        return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count}", where);
+    int k = cJSON_GetArraySize(list);
+    server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
+    if (!sp)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    *total = 0;
+    for (int i = 0; i < k; i++) {
+        const cJSON *it = cJSON_GetArrayItem(list, i);
+        char w[300];
+        snprintf(w, sizeof w, "%s[%d]", where, i);
+        const char *gpu, *model;
+        long tp, count;
+        int rc = cJSON_IsObject(it) ? 0 : torta_err_set(e, TORTA_EINPUT, "%s: expected an object", w);
+        if (!rc)
+            rc = torta_json_check_keys(it, w, keys, e);
+        if (!rc)
+            rc = torta_json_str(it, "gpu", w, 1, NULL, &gpu, e);
+        if (!rc)
+            rc = torta_json_str(it, "model", w, 1, NULL, &model, e);
+        if (!rc)
+            rc = torta_json_int(it, "tp", w, 1, 64, 0, 1, &tp, e);
+        if (!rc)
+            rc = torta_json_int(it, "count", w, 0, 100000, 0, 1, &count, e);
+        if (!rc && (sp[i].gpu = torta_catalog_gpu(cat, gpu)) < 0)
+            rc = torta_err_set(e, TORTA_EINPUT, "%s.gpu: unknown GPU \"%s\"", w, gpu);
+        if (!rc && (sp[i].model = torta_catalog_model(cat, model)) < 0)
+            rc = torta_err_set(e, TORTA_EINPUT, "%s.model: unknown model \"%s\"", w, model);
+        if (rc) {
+            free(sp);
+            return rc;
+        }
+        sp[i].tp = (int)tp;
+        sp[i].count = count;
+        *total += count;
+    }
+    *out = sp;
+    *n = k;
+    return 0;
+}
+
+static double site_attr(double site_value, const cJSON *ovr, const cJSON *cfg, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ovr, key);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble;
+    if (!isnan(site_value))
+        return site_value;
+    v = torta_config_at(cfg, "regions");
+    v = cJSON_GetObjectItemCaseSensitive(v, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_path, torta_err *e)
+{
+    torta_topo_opts to;
+    int rc = parse_topo_opts(cfg, &to, e);
+    if (rc)
+        return rc;
+    rc = torta_topology_load(topology_path, &to, sim->warn, sim->warn_ud, &sim->topo, e);
+    if (rc)
+        return rc;
+    rc = torta_catalog_load(torta_config_at(cfg, "gpus"), torta_config_at(cfg, "models"),
+                            torta_config_at(cfg, "profiles"), &sim->catalog, e);
+    if (rc)
+        return rc;
+    const torta_catalog *cat = sim->catalog;
+    sim->n_models = cat->n_models;
+
+    int *sites = NULL, nr = 0;
+    rc = pick_sites(cfg, sim->topo, &sites, &nr, e);
+    if (rc)
+        return rc;
+    const cJSON *overrides = torta_config_at(cfg, "regions.overrides");
+    const cJSON *ov;
+    cJSON_ArrayForEach(ov, overrides)
+    {
+        int s = torta_topology_find(sim->topo, ov->string), found = 0;
+        for (int i = 0; i < nr && s >= 0; i++)
+            found |= sites[i] == s;
+        if (!found) {
+            free(sites);
+            return torta_err_set(e, TORTA_EINPUT, "regions.overrides.%s: no such region in %s",
+                                 ov->string, sim->topo->source_path);
+        }
+    }
+
+    /* Servers per region: the region's override list, else the default list. */
+    server_spec **specs = calloc((size_t)nr, sizeof *specs);
+    int *nspec = calloc((size_t)nr, sizeof *nspec);
+    long total = 0;
+    if (!specs || !nspec)
+        rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (int r = 0; r < nr && !rc; r++) {
+        const char *name = sim->topo->sites[sites[r]].name;
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(overrides, name);
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "servers");
+        char where[300];
+        if (list)
+            snprintf(where, sizeof where, "regions.overrides.%s.servers", name);
+        else
+            snprintf(where, sizeof where, "regions.servers");
+        long n = 0;
+        rc = parse_servers(list ? list : torta_config_at(cfg, "regions.servers"), where, cat,
+                           &specs[r], &nspec[r], &n, e);
+        total += n;
+    }
+    if (!rc && total == 0)
+        rc = torta_err_set(e, TORTA_EINPUT, "regions.servers: no servers in any region");
+    if (!rc && total > 10000000)
+        rc = torta_err_set(e, TORTA_EINPUT, "regions.servers: %ld servers is more than this build supports", total);
+
+    sim->n_regions = nr;
+    sim->n_servers = (int)total;
+    if (!rc) {
+        sim->region_pub = calloc((size_t)nr, sizeof *sim->region_pub);
+        sim->server_pub = calloc((size_t)total, sizeof *sim->server_pub);
+        sim->servers = calloc((size_t)total, sizeof *sim->servers);
+        sim->lat_s = malloc(sizeof(double) * (size_t)nr * nr);
+        sim->bw_bps = malloc(sizeof(double) * (size_t)nr * nr);
+        sim->egress_usd_per_gb = malloc(sizeof(double) * (size_t)nr * nr);
+        sim->perf_sm = calloc((size_t)total * cat->n_models, sizeof *sim->perf_sm);
+        sim->kv_cap_sm = calloc((size_t)total * cat->n_models, sizeof(double));
+        sim->est_tok_s_sm = calloc((size_t)total * cat->n_models, sizeof(double));
+        sim->load_s_m = calloc((size_t)cat->n_models, sizeof(double));
+        if (!sim->region_pub || !sim->server_pub || !sim->servers || !sim->lat_s || !sim->bw_bps ||
+            !sim->egress_usd_per_gb || !sim->perf_sm || !sim->kv_cap_sm || !sim->est_tok_s_sm ||
+            !sim->load_s_m)
+            rc = torta_err_set(e, TORTA_ENOMEM, "out of memory for %ld servers", total);
+    }
+    double kv_util = 0.9, load_gbs = 5.0;
+    if (!rc)
+        rc = torta_json_num(torta_config_at(cfg, "server"), "kv_utilization", "server", 0.01, 1, 0,
+                            0.9, &kv_util, e);
+    if (!rc)
+        rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
+                            5.0, &load_gbs, e);
+    for (int m = 0; m < cat->n_models && !rc; m++)
+        sim->load_s_m[m] = cat->models[m].weight_bytes / (load_gbs * 1e9);
+
+    int s = 0;
+    for (int r = 0; r < nr && !rc; r++) {
+        const torta_site *site = &sim->topo->sites[sites[r]];
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(overrides, site->name);
+        torta_region_state *g = &sim->region_pub[r];
+        g->name = site->name;
+        g->site = sites[r];
+        g->first_server = s;
+        g->tz_offset_h = site->tz_offset_h;
+        g->electricity_usd_per_kwh = site_attr(site->electricity_usd_per_kwh, o, cfg, "electricity_usd_per_kwh");
+        g->carbon_g_per_kwh = site_attr(site->carbon_g_per_kwh, o, cfg, "carbon_g_per_kwh");
+        g->gpu_price_multiplier = site_attr(site->gpu_price_multiplier, o, cfg, "gpu_price_multiplier");
+        for (int q = 0; q < nr; q++) {
+            size_t a = (size_t)sites[r] * sim->topo->n_sites + sites[q];
+            sim->lat_s[(size_t)r * nr + q] = sim->topo->latency_s[a];
+            sim->bw_bps[(size_t)r * nr + q] = sim->topo->bandwidth_bps[a];
+            sim->egress_usd_per_gb[(size_t)r * nr + q] = sim->topo->egress_usd_per_gb[a];
+        }
+        for (int k = 0; k < nspec[r] && !rc; k++) {
+            const server_spec *sp = &specs[r][k];
+            const torta_gpu *gpu = &cat->gpus[sp->gpu];
+            for (long c = 0; c < sp->count && !rc; c++, s++) {
+                torta_server_state *p = &sim->server_pub[s];
+                p->region = r;
+                p->index_in_region = s - g->first_server;
+                p->gpu = sp->gpu;
+                p->tp = sp->tp;
+                p->alive = 1;
+                p->last_switch_s = -INFINITY;
+                sim->servers[s].gpu_usd_per_s = gpu->usd_per_hour * sp->tp * g->gpu_price_multiplier / 3600.0;
+                sim->servers[s].idle_w = gpu->idle_w * sp->tp;
+                sim->servers[s].busy_w = gpu->busy_w * sp->tp;
+                double mem = gpu->mem_gb * 1e9 * sp->tp * kv_util;
+                for (int m = 0; m < cat->n_models && !rc; m++) {
+                    size_t sm = (size_t)s * cat->n_models + m;
+                    const torta_model *mod = &cat->models[m];
+                    double cap = (mem - mod->weight_bytes) / mod->kv_bytes_per_token;
+                    if (cap < 1)
+                        continue; /* this model does not fit on this server */
+                    torta_err pe;
+                    if (torta_catalog_perf(cat, sp->gpu, m, sp->tp, &sim->perf_sm[sm], &pe) != 0)
+                        continue;
+                    sim->kv_cap_sm[sm] = floor(cap);
+                    /* Server-seconds per output token at a reference batch of 16 requests with
+                     * 1,500 tokens of context each: the unit of outstanding_work_s. */
+                    const torta_perf *pf = &sim->perf_sm[sm];
+                    sim->est_tok_s_sm[sm] = (pf->d0 + pf->d1 * 16 + pf->d2 * 16 * 1500.0) / 16.0;
+                }
+                if (sim->kv_cap_sm[(size_t)s * cat->n_models + sp->model] <= 0)
+                    rc = torta_err_set(e, TORTA_EINPUT,
+                                       "regions: %s x%d cannot hold %s (%.0f GB of weights, %.0f GB usable)",
+                                       gpu->name, sp->tp, cat->models[sp->model].name,
+                                       cat->models[sp->model].weight_bytes / 1e9, mem / 1e9);
+                else
+                    rc = torta_server_init(sim, s, sp->model, e);
+            }
+        }
+        g->n_servers = s - g->first_server;
+        g->n_alive = g->n_servers;
+    }
+    /* Relative speed: reference decode throughput of the resident model vs the fleet mean. */
+    if (!rc) {
+        double sum = 0;
+        for (int i = 0; i < sim->n_servers; i++)
+            sum += 1.0 / sim->est_tok_s_sm[(size_t)i * cat->n_models + sim->server_pub[i].resident_model];
+        double mean = sum / sim->n_servers;
+        for (int i = 0; i < sim->n_servers; i++)
+            sim->server_pub[i].speed =
+                1.0 / sim->est_tok_s_sm[(size_t)i * cat->n_models + sim->server_pub[i].resident_model] / mean;
+    }
+    for (int r = 0; r < nr && specs; r++)
+        free(specs[r]);
+    free(specs);
+    free(nspec);
+    free(sites);
+    return rc;
+}

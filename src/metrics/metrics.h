@@ -1,0 +1,26 @@
+/* Run metrics: per-request rows (requests.csv), per-slot per-region rows (slots.csv), latency
+ * histograms, load balance and cost accumulators, and the summary (summary.json + stdout table).
+ * Metrics observe the run; they never drive it. */
+#ifndef TORTA_METRICS_H
+#define TORTA_METRICS_H
+
+#include <stdio.h>
+
+#include "core/sim.h"
+
+/* dir: folder to write requests.csv and slots.csv into, or NULL for no files. */
+int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, torta_err *e);
+void torta_metrics_free(torta_metrics *m);
+/* A request left the system (completed or rejected); net_out_s / ttft_net_s: response transfer. */
+int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
+                          double net_out_s, double ttft_net_s, double network_usd, torta_err *e);
+/* A slot [start, end) ended: write its rows, fold it into the load-balance and cost totals. */
+int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double end, torta_err *e);
+/* Flushes and closes the CSV files. */
+int torta_metrics_close(torta_metrics *m, torta_err *e);
+/* The summary as JSON (caller owns it). */
+cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const char *workload,
+                             int complete);
+void torta_metrics_print_table(const cJSON *summary, FILE *out);
+
+#endif
