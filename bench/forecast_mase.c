@@ -1,20 +1,23 @@
 /* Forecast accuracy (MASE) of each src/forecast method on a per-slot demand series, and the cost
- * of one update. The series comes from an Azure LLM 2023 trace aggregated into slots, a CSV of
- * per-slot counts, or a synthetic diurnal Poisson series. Prints a markdown table of MASE for
- * h = 1..H (rolling origin: every slot after the warm-up is a forecast origin). Numbers in
- * docs/forecast.md come from this tool.
+ * of one update. The series is a trace (any format torta_source_open_trace reads) or a synthetic
+ * workload spec aggregated into slots, or a CSV of per-slot demand. Prints a markdown table of
+ * MASE for h = 1..H (rolling origin: every slot after the warm-up is a forecast origin), which
+ * docs/forecast.md reproduces.
  *
- *   forecast_mase [--slot-s 60] [--measure requests|tokens] [--season-slots M] [--horizon H]
- *                 [--warmup N] [--mase-season K] [--params forecast.json] TRACE_OR_COUNTS.csv
- *   forecast_mase --synthetic-diurnal DAYS [--seed S] [--mean-per-slot X] [--peak-to-trough R] ...
- *   forecast_mase --timing REGIONS [--season-slots M] [--horizon H]    (ns per update, stderr)
- * --dump prints the series as a counts CSV (slot,demand) instead of evaluating it.
+ *   forecast_mase [options] TRACE              e.g. traces/AzureLLMInferenceTrace_conv.csv
+ *   forecast_mase [options] --synthetic SPEC   e.g. diurnal:rate_per_s=5.5,duration_s=345600,...
+ *   forecast_mase [options] --counts FILE.csv  one demand value per line (last field), header ok
+ *   forecast_mase --timing REGIONS [--season-slots M] [--horizon H]   ns per update, on stderr
+ * Options: --slot-s S (60), --measure requests|tokens (requests), --season-slots M and
+ * --horizon H (forecast params; defaults as the library), --params FILE.json (forecast params
+ * object), --warmup N (slots before the first scored origin; default m when the series is longer
+ * than m, else 5), --mase-season K (MASE scale lag, 1), --seed S (synthetic, 1), --dump (print
+ * the series as a counts CSV instead).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include <ctype.h>
 #include <errno.h>
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,7 @@
 
 #include "torta/forecast.h"
 #include "torta/json.h"
-#include "torta/rng.h"
+#include "torta/workload.h"
 
 typedef struct series {
     double *y;
@@ -44,123 +47,62 @@ static int series_push(series *s, double v)
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static long days_from_civil(long y, long m, long d)
+/* Aggregates a request source into slots of slot_s: request count or input + output tokens per
+ * slot. duration_s > 0 (synthetic): floor(duration_s / slot_s) slots; otherwise (trace) the slots
+ * up to the last arrival, without the last one, which is partial. */
+static int aggregate(torta_source *src, double slot_s, int tokens, double duration_s, series *out,
+                     torta_err *e)
 {
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD HH:MM:SS.fffffff" -> seconds since the epoch (no time zone: only differences
- * matter here). Returns 0 on success. */
-static int parse_azure_ts(const char *s, double *out)
-{
-    int Y, Mo, D, h, mi;
-    double sec;
-    if (sscanf(s, "%d-%d-%d %d:%d:%lf", &Y, &Mo, &D, &h, &mi, &sec) != 6)
-        return -1;
-    *out = (double)days_from_civil(Y, Mo, D) * 86400.0 + h * 3600.0 + mi * 60.0 + sec;
+    torta_req_in r;
+    double t_last = 0.0;
+    int rc;
+    while ((rc = torta_source_next(src, &r, e)) == 1) {
+        size_t slot = (size_t)(r.arrival_s / slot_s);
+        while (out->n <= slot)
+            if (series_push(out, 0.0))
+                return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        out->y[slot] += tokens ? (double)r.input_tokens + (double)r.output_tokens : 1.0;
+        t_last = r.arrival_s;
+    }
+    if (rc < 0)
+        return rc;
+    size_t full = (size_t)((duration_s > 0 ? duration_s : t_last) / slot_s);
+    while (out->n < full)
+        if (series_push(out, 0.0))
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    out->n = full;
     return 0;
 }
 
-/* Reads an Azure trace (aggregated into slots of slot_s: request count or input + output tokens;
- * the last, partial slot is dropped) or a counts CSV (last field of each line; a non-numeric
- * first line is a header). */
-static int read_series(const char *path, double slot_s, int tokens, series *out, char *why,
-                       size_t why_n)
+/* A counts CSV: the last field of each line is the slot's demand; a first line that does not
+ * start with a digit is a header. */
+static int read_counts(const char *path, series *out, torta_err *e)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(why, why_n, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    if (!f)
+        return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     char line[4096];
     long lineno = 0;
-    int azure = -1;
-    double t0 = 0.0, t_last = 0.0;
-    series acc = {0}; /* azure: per-slot sums, grown as slots appear */
     while (fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
-        if (lineno == 1) {
-            azure = strncmp(line, "TIMESTAMP,", 10) == 0;
-            if (azure || !(isdigit((unsigned char)line[0]) || line[0] == '.'))
-                continue; /* header */
-        }
-        if (line[0] == '\0')
+        if ((lineno == 1 && !isdigit((unsigned char)line[0])) || line[0] == '\0')
             continue;
-        if (azure) {
-            double ts;
-            long ctx, gen;
-            char *c1 = strchr(line, ',');
-            if (!c1 || parse_azure_ts(line, &ts) || sscanf(c1 + 1, "%ld,%ld", &ctx, &gen) != 2) {
-                snprintf(why, why_n, "%s:%ld: not an Azure trace row", path, lineno);
-                goto fail;
-            }
-            if (lineno == 2)
-                t0 = ts;
-            t_last = ts;
-            size_t slot = (size_t)((ts - t0) / slot_s);
-            while (acc.n <= slot)
-                if (series_push(&acc, 0.0))
-                    goto oom;
-            acc.y[slot] += tokens ? (double)(ctx + gen) : 1.0;
-        } else {
-            const char *v = strrchr(line, ',');
-            v = v ? v + 1 : line;
-            char *end;
-            double x = strtod(v, &end);
-            if (end == v || !isfinite(x) || x < 0) {
-                snprintf(why, why_n, "%s:%ld: demand: not a number >= 0", path, lineno);
-                goto fail;
-            }
-            if (series_push(out, x))
-                goto oom;
+        const char *v = strrchr(line, ',');
+        v = v ? v + 1 : line;
+        char *end;
+        double x = strtod(v, &end);
+        if (end == v || *end != '\0' || !isfinite(x) || x < 0) {
+            fclose(f);
+            return torta_err_set(e, TORTA_EINPUT, "%s:%ld: demand: \"%s\" is not a number >= 0",
+                                 path, lineno, v);
+        }
+        if (series_push(out, x)) {
+            fclose(f);
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
         }
     }
     fclose(f);
-    if (azure) {
-        size_t full = (size_t)((t_last - t0) / slot_s);
-        for (size_t i = 0; i < full && i < acc.n; i++)
-            if (series_push(out, acc.y[i]))
-                goto oom2;
-        free(acc.y);
-    }
-    return 0;
-oom:
-    fclose(f);
-oom2:
-    free(acc.y);
-    snprintf(why, why_n, "out of memory");
-    return -1;
-fail:
-    fclose(f);
-    free(acc.y);
-    return -1;
-}
-
-/* Poisson counts with mean mean_per_slot * curve(time of day), curve = 1 + a cos(2 pi (hour - 15)
- * / 24) with a set by the peak-to-trough ratio (peak at 15:00, trough at 03:00). */
-static int synth_diurnal(int days, int slots_per_day, double mean_per_slot, double ratio,
-                         uint64_t seed, series *out)
-{
-    gsl_rng *r = torta_rng_stream(seed, "forecast-bench-diurnal");
-    if (!r)
-        return -1;
-    double a = (ratio - 1.0) / (ratio + 1.0);
-    for (long i = 0; i < (long)days * slots_per_day; i++) {
-        double hour = 24.0 * (double)(i % slots_per_day) / slots_per_day;
-        double mu = mean_per_slot * (1.0 + a * cos(2.0 * 3.141592653589793 * (hour - 15.0) / 24.0));
-        if (series_push(out, (double)gsl_ran_poisson(r, mu))) {
-            gsl_rng_free(r);
-            return -1;
-        }
-    }
-    gsl_rng_free(r);
     return 0;
 }
 
@@ -273,21 +215,19 @@ static int timing(int regions, const torta_forecast_params *base)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: forecast_mase [--dump] [--slot-s S] [--measure requests|tokens] [--season-slots M]\n"
-            "         [--horizon H] [--warmup N] [--mase-season K] [--params FILE.json] INPUT.csv\n"
-            "       forecast_mase --synthetic-diurnal DAYS [--seed S] [--mean-per-slot X]\n"
-            "         [--peak-to-trough R] [--slot-s S] [...]\n"
-            "       forecast_mase --timing REGIONS [--season-slots M] [--horizon H]\n");
+    fprintf(stderr, "usage: forecast_mase [options] TRACE | --synthetic SPEC | --counts FILE.csv\n"
+                    "       forecast_mase --timing REGIONS [--season-slots M] [--horizon H]\n"
+                    "options: --slot-s S --measure requests|tokens --season-slots M --horizon H\n"
+                    "         --params FILE.json --warmup N --mase-season K --seed S --dump\n");
 }
 
 int main(int argc, char **argv)
 {
-    double slot_s = 60.0, mean_per_slot = 330.0, ratio = 4.0;
-    int tokens = 0, days = 0, regions = 0, mase_m = 1, dump = 0;
+    double slot_s = 60.0;
+    int tokens = 0, regions = 0, mase_m = 1, dump = 0;
     long warmup = -1, season = -1, horizon = -1;
     uint64_t seed = 1;
-    const char *input = NULL, *params_path = NULL;
+    const char *input = NULL, *params_path = NULL, *synth = NULL, *counts = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -305,14 +245,12 @@ int main(int argc, char **argv)
             mase_m = atoi(v);
         else if (!strcmp(a, "--params") && v)
             params_path = v;
-        else if (!strcmp(a, "--synthetic-diurnal") && v)
-            days = atoi(v);
+        else if (!strcmp(a, "--synthetic") && v)
+            synth = v;
+        else if (!strcmp(a, "--counts") && v)
+            counts = v;
         else if (!strcmp(a, "--seed") && v)
             seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--mean-per-slot") && v)
-            mean_per_slot = atof(v);
-        else if (!strcmp(a, "--peak-to-trough") && v)
-            ratio = atof(v);
         else if (!strcmp(a, "--timing") && v)
             regions = atoi(v);
         else if (!strcmp(a, "--dump")) {
@@ -328,7 +266,7 @@ int main(int argc, char **argv)
         }
         i += takes;
     }
-    if (!(slot_s > 0) || tokens < 0 || (!input && days <= 0 && regions <= 0)) {
+    if (!(slot_s > 0) || tokens < 0 || (!input && !synth && !counts && regions <= 0)) {
         usage();
         return 2;
     }
@@ -357,27 +295,30 @@ int main(int argc, char **argv)
         return timing(regions, &p);
 
     series s = {0};
-    char why[512];
-    if (days > 0) {
-        int per_day = (int)lround(86400.0 / slot_s);
-        if (synth_diurnal(days, per_day, mean_per_slot, ratio, seed, &s)) {
-            fprintf(stderr, "forecast_mase: out of memory\n");
-            return 1;
-        }
-        if (!dump)
-            printf("series: synthetic diurnal Poisson, %d days of %d slots (%.0f s), mean %.1f "
-                   "per slot, peak/trough %.1f, seed %llu\n",
-                   days, per_day, slot_s, mean_per_slot, ratio, (unsigned long long)seed);
+    torta_source *src = NULL;
+    int rc = 0;
+    if (synth) {
+        rc = torta_source_open_synthetic(synth, seed, 1, NULL, &src, &e);
+        if (!rc)
+            rc = aggregate(src, slot_s, tokens, torta_source_expected_duration_s(src), &s, &e);
+    } else if (counts) {
+        rc = read_counts(counts, &s, &e);
     } else {
-        if (read_series(input, slot_s, tokens, &s, why, sizeof why)) {
-            fprintf(stderr, "forecast_mase: %s\n", why);
-            free(s.y);
-            return 2;
-        }
-        if (!dump)
-            printf("series: %s, %zu slots of %.0f s, %s per slot\n", input, s.n, slot_s,
-                   tokens ? "tokens (input + output)" : "requests");
+        rc = torta_source_open_trace(input, NULL, &src, &e);
+        if (!rc)
+            rc = aggregate(src, slot_s, tokens, 0.0, &s, &e);
     }
+    if (rc) {
+        fprintf(stderr, "forecast_mase: %s\n", e.msg);
+        torta_source_close(src);
+        free(s.y);
+        return rc == TORTA_EINPUT ? 2 : 1;
+    }
+    if (!dump)
+        printf("series: %s, %zu slots of %.0f s, %s per slot\n",
+               src ? torta_source_describe(src) : counts, s.n, slot_s,
+               tokens ? "tokens (input + output)" : "requests");
+    torta_source_close(src);
     if (dump) { /* the series as a counts CSV, readable back as INPUT */
         printf("slot,demand\n");
         for (size_t t = 0; t < s.n; t++)
@@ -392,7 +333,7 @@ int main(int argc, char **argv)
            "series\n\n",
            p.season_slots, p.horizon_slots, p.ewma_alpha, p.hw_alpha, p.hw_beta, p.hw_gamma,
            p.hw_phi, p.auto_window_slots, warmup, mase_m);
-    int rc = eval(&s, &p, warmup, mase_m);
+    rc = eval(&s, &p, warmup, mase_m);
     free(s.y);
     return rc;
 }
