@@ -301,9 +301,10 @@ static void show_progress(const torta_sim *sim, double t0, int final)
 
 int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
 {
-    int rc = pull_next(sim, e);
+    /* The first slot opens before any arrival, so an arrival at t = 0 counts in slot 0. */
+    int rc = torta_sim_push(sim, 0.0, EV_SLOT, 0, 0, e);
     if (!rc)
-        rc = torta_sim_push(sim, 0.0, EV_SLOT, 0, 0, e);
+        rc = pull_next(sim, e);
     double t0 = wall_s(), last = t0;
     torta_event ev;
     while (!rc && torta_eventq_pop(&sim->q, &ev)) {

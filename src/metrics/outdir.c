@@ -40,7 +40,7 @@ static int make_parents(const char *path, torta_err *e)
             continue;
         *p = '\0';
         if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return torta_err_set(e, TORTA_EIO, "--out %s: cannot create %s: %s", path, buf, strerror(errno));
+            return torta_err_set(e, TORTA_EINPUT, "--out %s: cannot create %s: %s", path, buf, strerror(errno));
         *p = '/';
     }
     return 0;
@@ -61,7 +61,7 @@ int torta_outdir_begin(const char *final, char **tmp, torta_err *e)
     if (!rc) {
         remove_tree(t);
         if (mkdir(t, 0777) != 0)
-            rc = torta_err_set(e, TORTA_EIO, "--out %s: cannot create a folder there: %s", final,
+            rc = torta_err_set(e, TORTA_EINPUT, "--out %s: cannot create a folder there: %s", final,
                                strerror(errno));
     }
     if (rc) {
