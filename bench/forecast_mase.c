@@ -181,14 +181,20 @@ static int timing(int regions, const torta_forecast_params *base)
     p.method = TORTA_FC_AUTO;
     torta_forecaster **f = calloc((size_t)regions, sizeof *f);
     double *out = malloc((size_t)p.horizon_slots * sizeof *out);
-    if (!f || !out)
-        return 1;
     torta_err e = {0};
-    for (int r = 0; r < regions; r++)
+    int rc = !f || !out ? 1 : 0;
+    for (int r = 0; r < regions && !rc; r++)
         if (torta_forecaster_new(&p, &f[r], &e)) {
             fprintf(stderr, "forecast_mase: %s\n", e.msg);
-            return 2;
+            rc = 2;
         }
+    if (rc) {
+        for (int r = 0; f && r < regions; r++)
+            torta_forecaster_free(f[r]);
+        free(f);
+        free(out);
+        return rc;
+    }
     long slots = 2L * p.season_slots + 100;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);

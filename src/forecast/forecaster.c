@@ -101,24 +101,23 @@ int torta_forecaster_new(const torta_forecast_params *p, torta_forecaster **out,
         f->runs[i] = is_auto || (int)p->method == i;
     f->active = is_auto ? TORTA_FC_SEASONAL_NAIVE : p->method;
     fc_ewma_init(&f->ewma, p->ewma_alpha);
-    rc = 0;
+    int oom = 0;
     if (f->runs[TORTA_FC_SEASONAL_NAIVE])
-        rc |= fc_snaive_init(&f->sn, p->season_slots);
+        oom |= fc_snaive_init(&f->sn, p->season_slots) != 0;
     if (f->runs[TORTA_FC_HOLT_WINTERS])
-        rc |= fc_hw_init(&f->hw, p);
+        oom |= fc_hw_init(&f->hw, p) != 0;
     f->cur = calloc(TORTA_FC_N_BASE * H, sizeof *f->cur);
-    if (!f->cur)
-        rc = TORTA_ENOMEM;
+    oom |= !f->cur;
     if (is_auto) {
         f->past = calloc(TORTA_FC_N_BASE * H * H, sizeof *f->past);
-        if (!f->past)
-            rc = TORTA_ENOMEM;
+        oom |= !f->past;
         for (int i = 0; i < TORTA_FC_N_BASE; i++)
-            rc |= winsum_init(&f->win[i], p->auto_window_slots);
+            oom |= winsum_init(&f->win[i], p->auto_window_slots) != 0;
     }
-    if (rc) {
+    if (oom) {
         torta_forecaster_free(f);
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory creating a forecaster (season %d slots)",
+        return torta_err_set(e, TORTA_ENOMEM,
+                             "out of memory creating a forecaster (season %d slots)",
                              p->season_slots);
     }
     *out = f;

@@ -465,7 +465,8 @@ START_TEST(test_names)
     ck_assert_ptr_null(torta_forecast_method_name((torta_forecast_method)4));
     torta_forecast_method m;
     ck_assert_int_eq(torta_forecast_method_from_name("holt-winter", &m, &e), TORTA_EINPUT);
-    ck_assert_str_eq(e.msg, "unknown forecast method \"holt-winter\" (did you mean \"holt-winters\"?)");
+    ck_assert_str_eq(e.msg,
+                     "unknown forecast method \"holt-winter\" (did you mean \"holt-winters\"?)");
     ck_assert_int_eq(torta_forecast_method_from_name("arima", &m, &e), TORTA_EINPUT);
     ck_assert_str_eq(e.msg, "unknown forecast method \"arima\" (known: seasonal-naive, ewma, "
                             "holt-winters, auto)");
@@ -512,7 +513,8 @@ START_TEST(test_json)
     ck_assert_double_eq(p.hw_alpha, d.hw_alpha);
 
     ck_assert_int_eq(from_json("{\"hw_alpah\": 0.3}", &p, &e), TORTA_EINPUT);
-    ck_assert_str_eq(e.msg, "macro.forecast: unknown key \"hw_alpah\" (did you mean \"hw_alpha\"?)");
+    ck_assert_str_eq(e.msg,
+                     "macro.forecast: unknown key \"hw_alpah\" (did you mean \"hw_alpha\"?)");
     ck_assert_int_eq(from_json("{\"method\": \"ewm\"}", &p, &e), TORTA_EINPUT);
     ck_assert_str_eq(e.msg, "macro.forecast.method: unknown forecast method \"ewm\" (did you mean "
                             "\"ewma\"?)");
