@@ -95,7 +95,7 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     for (int i = 0; i < k; i++) {
         const cJSON *it = cJSON_GetArrayItem(list, i);
         char w[300];
-        snprintf(w, sizeof w, "%s[%d]", where, i);
+        snprintf(w, sizeof w, "%.280s[%d]", where, i);
         const char *gpu, *model;
         long tp, count;
         int rc = cJSON_IsObject(it) ? 0 : torta_err_set(e, TORTA_EINPUT, "%s: expected an object", w);
@@ -184,7 +184,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "servers");
         char where[300];
         if (list)
-            snprintf(where, sizeof where, "regions.overrides.%s.servers", name);
+            snprintf(where, sizeof where, "regions.overrides.%.200s.servers", name);
         else
             snprintf(where, sizeof where, "regions.servers");
         long n = 0;
