@@ -41,6 +41,13 @@ static double transfer_s(const torta_sim *sim, int a, int b, double bytes)
     return sim->lat_s[k] + bytes * 8.0 / sim->bw_bps[k];
 }
 
+void torta_sim_count_in_system(torta_sim *sim, int d)
+{
+    sim->in_system_area += (double)sim->in_flight * (sim->now - sim->in_system_since);
+    sim->in_system_since = sim->now;
+    sim->in_flight += d;
+}
+
 static int32_t req_alloc(torta_sim *sim, torta_err *e)
 {
     if (sim->req_free < 0) {
@@ -91,7 +98,7 @@ static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
     } else {
         sim->rejected++;
     }
-    sim->in_flight--;
+    torta_sim_count_in_system(sim, -1);
     int rc = torta_metrics_request(sim->metrics, sim, r, net_out, ttft_net, usd, e);
     req_release(sim, ri);
     return rc;
@@ -233,7 +240,7 @@ static int arrival(torta_sim *sim, torta_err *e)
         r->model = in->model >= 0 ? in->model : pick_model(sim);
     }
     sim->arrived++;
-    sim->in_flight++;
+    torta_sim_count_in_system(sim, +1);
     torta_region_state *og = &sim->region_pub[r->origin];
     og->arrivals_slot += 1;
     og->arrival_tokens_slot += (double)r->input_tokens + r->output_tokens;

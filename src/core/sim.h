@@ -99,6 +99,8 @@ typedef struct torta_sim {
     /* Counts. */
     int64_t arrived, completed, rejected, in_flight;
     int64_t migrations;
+    double in_system_area;        /* integral of in_flight over time (Little's law) */
+    double in_system_since;       /* time of the last change of in_flight */
     torta_metrics *metrics;
     volatile int *stop_flag;      /* set by a signal handler: stop at the next event */
     int interrupted;
@@ -113,6 +115,8 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e);
 void torta_server_slot_flush(torta_sim *sim, int s, double now);
 void torta_server_free(torta_server *sv);
 
+/* sim.c: in_flight changes by d at sim->now (keeps the time-average number in system). */
+void torta_sim_count_in_system(torta_sim *sim, int d);
 /* sim.c: called by the server when a request finishes (at sim->now). */
 int torta_sim_complete(torta_sim *sim, int32_t req, torta_err *e);
 /* sim.c: a server of region r freed capacity; retry the region's deferred requests. */

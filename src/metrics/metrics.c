@@ -302,6 +302,12 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(c, "completed", (double)sim->completed);
     cJSON_AddNumberToObject(c, "rejected", (double)sim->rejected);
     cJSON_AddNumberToObject(c, "in_flight", (double)sim->in_flight);
+    /* Time-average number of requests in the system over [0, end of run] (Little's law: equals
+     * arrival rate x mean time in system for a run that drains). */
+    cJSON_AddNumberToObject(c, "time_avg_in_system",
+                            sim->now > 0 ? (sim->in_system_area +
+                                            (double)sim->in_flight * (sim->now - sim->in_system_since)) / sim->now
+                                         : 0.0);
     cJSON *lat = cJSON_AddObjectToObject(s, "latency_s");
     for (int i = 0; i < H_COUNT; i++) {
         char key[32];
