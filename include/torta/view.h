@@ -20,10 +20,11 @@ typedef struct torta_request {
     uint64_t prefix_hash;   /* 0 = none (Mooncake traces carry prefix-block hashes) */
     int32_t n_prefix_blocks;
     int32_t migrations;     /* moves between regions after the first placement */
+    int32_t retries;        /* restarts after the failure of the server holding it */
     double est_work_s;      /* estimated server-seconds of work on the chosen server */
     /* Timing, filled as the request progresses. */
-    double net_in_s;        /* prompt transfer origin -> serve region */
-    double reach_s;         /* when the prompt reached the serve region */
+    double net_in_s;        /* prompt transfers towards its serving region (incl. migrations) */
+    double reach_s;         /* when the prompt last reached its serving region */
     double enqueue_s;       /* when it joined a server queue */
     double admit_s;         /* start of its prefill iteration */
     double switch_s;        /* model-load time it waited through */

@@ -45,6 +45,8 @@ static void usage(FILE *f)
           "  --micro NAME        micro (server) scheduler      (= --set scheduler.micro=NAME)\n"
           "  --seed N            master random seed            (= --set seed=N)\n"
           "  --slot-s S          macro timeslot in seconds     (= --set slot_s=S)\n"
+          "  --faults FILE       server failures / region outages: CSV time_s,region,server,duration_s\n"
+          "                      (empty server = whole region; random failures: faults.mtbf_h)\n"
           "  --out DIR           write requests.csv, slots.csv, summary.json, config.json to DIR\n"
           "  --progress          progress on stderr even when it is not a terminal\n"
           "  --quiet             no summary table on stdout\n"
@@ -77,7 +79,8 @@ static int fail(const torta_err *e)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { O_TRACE_FORMAT = 256, O_RATE, O_DURATION, O_MACRO, O_MICRO, O_SEED, O_SLOT, O_PROGRESS, O_QUIET };
+    enum { O_TRACE_FORMAT = 256, O_RATE, O_DURATION, O_MACRO, O_MICRO, O_SEED, O_SLOT, O_PROGRESS,
+           O_QUIET, O_FAULTS };
     static const struct option opts[] = {
         {"topology", required_argument, 0, 't'},   {"trace", required_argument, 0, 'r'},
         {"workload", required_argument, 0, 'w'},   {"config", required_argument, 0, 'c'},
@@ -88,6 +91,7 @@ static int cmd_run(int argc, char **argv)
         {"macro", required_argument, 0, O_MACRO},  {"micro", required_argument, 0, O_MICRO},
         {"seed", required_argument, 0, O_SEED},    {"slot-s", required_argument, 0, O_SLOT},
         {"progress", no_argument, 0, O_PROGRESS},  {"quiet", no_argument, 0, O_QUIET},
+        {"faults", required_argument, 0, O_FAULTS},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     torta_run_opts ro = {0};
     ro.trace.format = TORTA_FMT_AUTO;
@@ -140,11 +144,12 @@ static int cmd_run(int argc, char **argv)
         }
         case O_MACRO:
         case O_MICRO:
+        case O_FAULTS:
         case O_SEED:
         case O_SLOT: {
             const char *key = c == O_MACRO ? "scheduler.macro" : c == O_MICRO ? "scheduler.micro"
-                              : c == O_SEED ? "seed" : "slot_s";
-            int quote = c == O_MACRO || c == O_MICRO;
+                              : c == O_FAULTS ? "faults.file" : c == O_SEED ? "seed" : "slot_s";
+            int quote = c == O_MACRO || c == O_MICRO || c == O_FAULTS;
             snprintf(buf, sizeof buf, quote ? "%s=\"%s\"" : "%s=%s", key, optarg);
             if (!quote) {
                 double x = strtod(optarg, &end);

@@ -372,3 +372,62 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
         return torta_sim_retry_deferred(sim, pub->region, e);
     return 0;
 }
+
+int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_server_state *pub = &sim->server_pub[s];
+    *displaced = -1;
+    if (sv->down++ > 0)
+        return 0; /* already down */
+    int32_t head = -1, tail = -1;
+    /* The batch loses its KV cache: those requests start over. */
+    for (int32_t k = 0; k < sv->heap_n; k++) {
+        int32_t ri = sv->heap[k].req;
+        torta_request *r = &sim->req[ri];
+        adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+        r->next = -1;
+        if (tail >= 0)
+            sim->req[tail].next = ri;
+        else
+            head = ri;
+        tail = ri;
+    }
+    for (int32_t ri = sv->q_head; ri >= 0;) {
+        torta_request *r = &sim->req[ri];
+        int32_t nxt = r->next;
+        adjust(sim, s, -1, 0, -kv_need(r), -r->est_work_s);
+        r->next = -1;
+        if (tail >= 0)
+            sim->req[tail].next = ri;
+        else
+            head = ri;
+        tail = ri;
+        ri = nxt;
+    }
+    sv->heap_n = 0;
+    sv->q_head = sv->q_tail = -1;
+    sv->dec_b = sv->pre_n = 0;
+    sv->dec_s = sv->pre_s = 0;
+    sv->pre_p = sv->pre_q = 0;
+    sv->epoch++; /* cancels the scheduled segment or load */
+    sv->active = 0;
+    sv->loading_model = -1;
+    pub->loading = 0;
+    pub->kv_used_tokens = 0;
+    set_idle(sv, sim->now);
+    pub->alive = 0;
+    sim->region_pub[pub->region].n_alive--;
+    *displaced = head;
+    return 1;
+}
+
+void torta_server_recover(torta_sim *sim, int s)
+{
+    torta_server *sv = &sim->servers[s];
+    if (sv->down == 0 || --sv->down > 0)
+        return;
+    /* Back with its model resident: the repair time includes reloading it. */
+    sim->server_pub[s].alive = 1;
+    sim->region_pub[sim->server_pub[s].region].n_alive++;
+}

@@ -11,7 +11,8 @@
 /* Objects whose keys are names chosen by the user (new keys allowed, values unconstrained). */
 static const char *const open_maps[] = {"gpus", "models", "profiles", "regions.overrides",
                                         "scheduler.macro_params", "scheduler.micro_params",
-                                        "workload.origin_weights", "workload.model_mix", NULL};
+                                        "workload.origin_weights", "workload.model_mix",
+                                        "faults.mtbf_h", NULL};
 /* Keys whose value may be a string or an object. */
 static const char *const flexible[] = {"workload.origin_weights", "regions.sites", NULL};
 

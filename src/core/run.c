@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/faults.h"
 #include "core/sim.h"
 #include "core/world.h"
 #include "metrics/metrics.h"
@@ -228,6 +229,9 @@ static void sim_free(torta_sim *sim)
         torta_origin_free(sim->origin);
     if (sim->rng_service)
         gsl_rng_free(sim->rng_service);
+    if (sim->rng_faults)
+        gsl_rng_free(sim->rng_faults);
+    free(sim->mtbf_s_g);
     torta_topology_free(sim->topo);
     torta_catalog_free(sim->catalog);
     free(sim->region_pub);
@@ -296,6 +300,8 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc)
         rc = setup_schedulers(&sim, o->config, e);
+    if (!rc)
+        rc = torta_faults_setup(&sim, o->config, e);
     if (!rc && o->out_dir)
         rc = torta_outdir_begin(o->out_dir, &tmp, e);
     if (!rc)

@@ -1,5 +1,6 @@
 /* The event loop and a request's life: arrival at its origin, macro routing, prompt transfer,
  * micro placement (or deferral in the region queue), service, response transfer, completion. */
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,25 +117,55 @@ int torta_sim_complete(torta_sim *sim, int32_t ri, torta_err *e)
     return finish(sim, ri, TORTA_REQ_COMPLETED, e);
 }
 
-/* Micro placement in the serving region; TORTA_DEFER parks the request in the region queue. */
+/* Region with live servers nearest (by latency) to region `from`, or -1. */
+static int nearest_live_region(const torta_sim *sim, int from)
+{
+    int best = -1;
+    for (int g = 0; g < sim->n_regions; g++) {
+        if (sim->region_pub[g].n_alive == 0)
+            continue;
+        if (best < 0 || sim->lat_s[(size_t)from * sim->n_regions + g] <
+                            sim->lat_s[(size_t)from * sim->n_regions + best])
+            best = g;
+    }
+    return best;
+}
+
+static void defer(torta_sim *sim, int32_t ri, int region)
+{
+    sim->req[ri].next = -1;
+    if (sim->region_defer_tail[region] >= 0)
+        sim->req[sim->region_defer_tail[region]].next = ri;
+    else
+        sim->region_defer_head[region] = ri;
+    sim->region_defer_tail[region] = ri;
+    sim->region_pub[region].deferred++;
+}
+
+/* Micro placement in the serving region; TORTA_DEFER parks the request in the region queue.
+ * A region without live servers passes the request on to the nearest region that has some (a
+ * migration), or holds it until a server recovers when no region has one. Returns 1 when a
+ * request taken from the region queue (from_queue) could not be placed and stays there. */
 static int place(torta_sim *sim, int32_t ri, int from_queue, torta_err *e)
 {
     torta_request *r = &sim->req[ri];
     int region = r->serve_region;
     torta_region_state *g = &sim->region_pub[region];
-    if (g->n_alive == 0)
-        return finish(sim, ri, TORTA_REQ_REJECTED_NO_SERVER, e);
+    if (g->n_alive == 0) {
+        int to = nearest_live_region(sim, region);
+        if (to < 0) {
+            if (from_queue)
+                return 1;
+            defer(sim, ri, region);
+            return 0;
+        }
+        return torta_sim_migrate(sim, ri, to, e);
+    }
     int s = sim->micro->pick(sim->micro_self, r, region, &sim->view);
     if (s == TORTA_DEFER) {
         if (from_queue)
             return 1;
-        r->next = -1;
-        if (sim->region_defer_tail[region] >= 0)
-            sim->req[sim->region_defer_tail[region]].next = ri;
-        else
-            sim->region_defer_head[region] = ri;
-        sim->region_defer_tail[region] = ri;
-        g->deferred++;
+        defer(sim, ri, region);
         return 0;
     }
     if (s < g->first_server || s >= g->first_server + g->n_servers || !sim->server_pub[s].alive)
@@ -145,6 +176,23 @@ static int place(torta_sim *sim, int32_t ri, int from_queue, torta_err *e)
         sim->kv_cap_sm[(size_t)s * sim->n_models + r->model] < (double)r->input_tokens + r->output_tokens)
         return finish(sim, ri, TORTA_REQ_REJECTED_TOO_LONG, e);
     return torta_server_enqueue(sim, s, ri, e);
+}
+
+static int reach(torta_sim *sim, int32_t ri, torta_err *e);
+
+int torta_sim_migrate(torta_sim *sim, int32_t ri, int to, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    int from = r->serve_region;
+    double bytes = sim->bytes_per_token * r->input_tokens;
+    double dt = transfer_s(sim, from, to, bytes);
+    torta_metrics_migration(sim->metrics, to,
+                            sim->egress_usd_per_gb[(size_t)from * sim->n_regions + to] * bytes / 1e9, bytes);
+    r->serve_region = to;
+    r->migrations++;
+    sim->migrations++;
+    r->net_in_s += dt;
+    return dt > 0 ? torta_sim_push(sim, sim->now + dt, EV_REACH, 0, ri, e) : reach(sim, ri, e);
 }
 
 int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e)
@@ -168,6 +216,7 @@ int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e)
 static int reach(torta_sim *sim, int32_t ri, torta_err *e)
 {
     sim->req[ri].reach_s = sim->now;
+    sim->req[ri].server = -1;
     int rc = place(sim, ri, 0, e);
     return rc > 0 ? 0 : rc;
 }
@@ -258,6 +307,48 @@ static int arrival(torta_sim *sim, torta_err *e)
     return pull_next(sim, e);
 }
 
+/* Server s fails (or, from MTBF, fails and schedules its repair): its requests start over. */
+static int server_fail(torta_sim *sim, int s, int random_fault, torta_err *e)
+{
+    int region = sim->server_pub[s].region;
+    int32_t ri;
+    int rc = 0;
+    sim->failures += torta_server_fail(sim, s, &ri);
+    while (ri >= 0 && !rc) {
+        int32_t nxt = sim->req[ri].next;
+        sim->req[ri].retries++;
+        sim->retries++;
+        sim->req[ri].server = -1;
+        rc = place(sim, ri, 0, e);
+        ri = nxt;
+    }
+    /* The region's queue cannot wait for servers that are gone: pass it on. */
+    if (!rc && sim->region_pub[region].n_alive == 0)
+        rc = torta_sim_retry_deferred(sim, region, e);
+    if (!rc && random_fault)
+        rc = torta_sim_push(sim, sim->now + gsl_ran_exponential(sim->rng_faults, sim->mttr_s),
+                            EV_RECOVER, 1, s, e);
+    return rc;
+}
+
+static int server_recover(torta_sim *sim, int s, int random_fault, torta_err *e)
+{
+    torta_server_recover(sim, s);
+    int region = sim->server_pub[s].region, rc = 0;
+    if (random_fault) {
+        double mtbf = sim->mtbf_s_g[sim->server_pub[s].gpu];
+        rc = torta_sim_push(sim, sim->now + gsl_ran_exponential(sim->rng_faults, mtbf), EV_FAIL, 1, s, e);
+    }
+    if (!rc && sim->server_pub[s].alive) {
+        rc = torta_sim_retry_deferred(sim, region, e);
+        /* Requests held anywhere because no region had a live server can go now. */
+        for (int g = 0; !rc && g < sim->n_regions; g++)
+            if (g != region && sim->region_pub[g].n_alive == 0 && sim->region_pub[g].deferred > 0)
+                rc = torta_sim_retry_deferred(sim, g, e);
+    }
+    return rc;
+}
+
 static int slot_tick(torta_sim *sim, torta_err *e)
 {
     int64_t k = (int64_t)llround(sim->now / sim->slot_s);
@@ -342,10 +433,18 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
         case EV_REACH:
             rc = reach(sim, (int32_t)ev.a, e);
             break;
+        case EV_FAIL:
+            rc = server_fail(sim, (int)ev.a, ev.epoch == 1, e);
+            break;
+        case EV_RECOVER:
+            rc = server_recover(sim, (int)ev.a, ev.epoch == 1, e);
+            break;
         default:
             rc = torta_server_on_event(sim, (int)ev.a, (int)ev.type, e);
             break;
         }
+        if (sim->source_done && sim->in_flight == 0)
+            break; /* pending slot ticks and fault events change nothing any more */
         if (progress && (sim->events & 0xFFFF) == 0) {
             double w = wall_s();
             if (w - last > 0.5) {

@@ -12,7 +12,7 @@
 #include "torta/view.h"
 #include "torta/workload.h"
 
-enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE };
+enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE, EV_FAIL, EV_RECOVER };
 
 typedef enum { TORTA_SERVICE_BATCHING, TORTA_SERVICE_EXPONENTIAL, TORTA_SERVICE_DETERMINISTIC } torta_service_mode;
 
@@ -47,6 +47,7 @@ typedef struct torta_server {
     double busy_slot_s, busy_total_s, load_slot_s;
     double load_total_s;
     int64_t switches, switches_slot;
+    int32_t down;                /* overlapping failures in force (alive when 0) */
     double gpu_usd_per_s;        /* tp GPUs at the regional price */
     double idle_w, busy_w;       /* whole server (tp GPUs) */
 } torta_server;
@@ -98,7 +99,9 @@ typedef struct torta_sim {
     uint64_t fingerprint;
     /* Counts. */
     int64_t arrived, completed, rejected, in_flight;
-    int64_t migrations;
+    int64_t migrations, retries, failures;
+    double *mtbf_s_g, mttr_s;     /* per GPU type (0 = never fails); mean time to repair */
+    gsl_rng *rng_faults;
     double in_system_area;        /* integral of in_flight over time (Little's law) */
     double in_system_since;       /* time of the last change of in_flight */
     torta_metrics *metrics;
@@ -114,6 +117,10 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e);
 int torta_server_init(torta_sim *sim, int s, int model, torta_err *e);
 void torta_server_slot_flush(torta_sim *sim, int s, double now);
 void torta_server_free(torta_server *sv);
+/* Takes server s down: its batch and queue are emptied into *displaced, a chain through `next`
+ * (running requests first, then the queue in FIFO order). Returns 1 if it was up until now. */
+int torta_server_fail(torta_sim *sim, int s, int32_t *displaced);
+void torta_server_recover(torta_sim *sim, int s);
 
 /* sim.c: in_flight changes by d at sim->now (keeps the time-average number in system). */
 void torta_sim_count_in_system(torta_sim *sim, int d);
@@ -121,6 +128,9 @@ void torta_sim_count_in_system(torta_sim *sim, int d);
 int torta_sim_complete(torta_sim *sim, int32_t req, torta_err *e);
 /* sim.c: a server of region r freed capacity; retry the region's deferred requests. */
 int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e);
+/* sim.c: moves a request that has not started to region `to` (prompt transfer, counted and
+ * charged as a migration). */
+int torta_sim_migrate(torta_sim *sim, int32_t req, int to, torta_err *e);
 int torta_sim_push(torta_sim *sim, double t, int type, uint32_t epoch, int64_t a, torta_err *e);
 
 #endif

@@ -19,7 +19,7 @@ struct torta_metrics {
     int n_regions, n_models;
     torta_hist hist[H_COUNT];
     /* Per region, accumulated over the current slot. */
-    double *served_slot, *network_usd_slot;
+    double *served_slot, *network_usd_slot, *migration_usd_slot;
     /* Totals. */
     double energy_usd, gpu_usd, network_usd, switching_usd, migration_usd;
     double egress_bytes;
@@ -80,9 +80,11 @@ int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, tort
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     m->served_slot = calloc((size_t)sim->n_regions, sizeof(double));
     m->network_usd_slot = calloc((size_t)sim->n_regions, sizeof(double));
+    m->migration_usd_slot = calloc((size_t)sim->n_regions, sizeof(double));
     m->region_csv = calloc((size_t)sim->n_regions, sizeof(char *));
     m->model_csv = calloc((size_t)sim->n_models, sizeof(char *));
-    if (!m->served_slot || !m->network_usd_slot || !m->region_csv || !m->model_csv)
+    if (!m->served_slot || !m->network_usd_slot || !m->migration_usd_slot || !m->region_csv ||
+        !m->model_csv)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     m->n_regions = sim->n_regions;
     m->n_models = sim->n_models;
@@ -96,12 +98,12 @@ int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, tort
         m->req_csv = open_csv(dir, "requests.csv", &m->req_buf,
                               "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                               "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
-                              "e2e_s,migrated,status\n", e);
+                              "e2e_s,migrated,retries,status\n", e);
         if (!m->req_csv)
             return e->code;
         m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf,
                                "slot,start_s,end_s,region,arrivals,served,utilisation,queued,running,"
-                               "switches,energy_usd,gpu_usd,switching_usd,network_usd\n", e);
+                               "switches,energy_usd,gpu_usd,switching_usd,network_usd,migration_usd\n", e);
         if (!m->slot_csv)
             return e->code;
     }
@@ -122,6 +124,7 @@ void torta_metrics_free(torta_metrics *m)
         torta_hist_free(&m->hist[i]);
     free(m->served_slot);
     free(m->network_usd_slot);
+    free(m->migration_usd_slot);
     for (int r = 0; m->region_csv && r < m->n_regions; r++)
         free(m->region_csv[r]);
     for (int k = 0; m->model_csv && k < m->n_models; k++)
@@ -131,6 +134,12 @@ void torta_metrics_free(torta_metrics *m)
     free(m);
 }
 
+void torta_metrics_migration(torta_metrics *m, int region, double usd, double bytes)
+{
+    m->migration_usd_slot[region] += usd;
+    m->egress_bytes += bytes;
+}
+
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
                           double net_out_s, double ttft_net_s, double network_usd, torta_err *e)
 {
@@ -138,7 +147,9 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     double network = 0, queue = 0, ttft = 0, tpot = 0, e2e = 0;
     if (done) {
         network = r->net_in_s + net_out_s;
-        queue = r->admit_s - r->reach_s - r->switch_s;
+        /* Everything before admission that is neither transfer nor model loading, including
+         * time lost on a server that failed: e2e = network + queue + switch + service. */
+        queue = r->admit_s - r->arrival_s - r->net_in_s - r->switch_s;
         if (queue < 0) /* rounding of the same instant along two paths */
             queue = 0;
         ttft = r->first_token_s - r->arrival_s + ttft_net_s;
@@ -159,10 +170,10 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     const char *serve = r->serve_region >= 0 ? m->region_csv[r->serve_region] : "";
     int server = r->server >= 0 ? r->server : -1;
     if (fprintf(m->req_csv,
-                "%llu,%.6f,%s,%s,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%s\n",
+                "%llu,%.6f,%s,%s,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s\n",
                 (unsigned long long)r->id, r->arrival_s, m->region_csv[r->origin], serve, server,
                 m->model_csv[r->model], r->input_tokens, r->output_tokens, network, queue,
-                done ? r->switch_s : 0.0, ttft, tpot, e2e, r->migrations,
+                done ? r->switch_s : 0.0, ttft, tpot, e2e, r->migrations, r->retries,
                 torta_req_status_name(r->status)) < 0)
         return torta_err_set(e, TORTA_EIO, "requests.csv: write failed: %s", strerror(errno));
     return 0;
@@ -221,16 +232,18 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
         m->network_usd += m->network_usd_slot[r];
         m->switches += sw;
         if (m->slot_csv &&
-            fprintf(m->slot_csv, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.9f\n",
+            fprintf(m->slot_csv, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.9f,%.9f\n",
                     (long long)sim->slot, start, end, m->region_csv[r], g->arrivals_slot,
                     m->served_slot[r], ureg[r], g->queued + g->deferred, g->running, (long long)sw,
-                    energy, gpu, sw_usd, m->network_usd_slot[r]) < 0) {
+                    energy, gpu, sw_usd, m->network_usd_slot[r], m->migration_usd_slot[r]) < 0) {
             free(ureg);
             free(usrv);
             return torta_err_set(e, TORTA_EIO, "slots.csv: write failed: %s", strerror(errno));
         }
         m->served_slot[r] = 0;
         m->network_usd_slot[r] = 0;
+        m->migration_usd += m->migration_usd_slot[r];
+        m->migration_usd_slot[r] = 0;
     }
     double mean, sd, cv, jain;
     spread(ureg, R, &mean, &sd, &cv, &jain);
@@ -335,6 +348,8 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(s, "egress_bytes", m->egress_bytes);
     cJSON_AddNumberToObject(s, "switches", (double)m->switches);
     cJSON_AddNumberToObject(s, "migrations", (double)sim->migrations);
+    cJSON_AddNumberToObject(s, "server_failures", (double)sim->failures);
+    cJSON_AddNumberToObject(s, "retries", (double)sim->retries);
     cJSON_AddNumberToObject(s, "slots", (double)m->slots);
     cJSON_AddNumberToObject(s, "sim_time_s", sim->now);
     cJSON_AddNumberToObject(s, "events", (double)sim->events);
@@ -377,7 +392,8 @@ void torta_metrics_print_table(const cJSON *s, FILE *out)
             num(s, "cost_usd", "energy", NULL), num(s, "cost_usd", "gpu_time", NULL),
             num(s, "cost_usd", "network", NULL), num(s, "cost_usd", "switching", NULL),
             num(s, "cost_usd", "migration", NULL), num(s, "cost_usd", "total", NULL));
-    fprintf(out, "switches %.0f  migrations %.0f  fingerprint %s\n", num(s, "switches", NULL, NULL),
-            num(s, "migrations", NULL, NULL),
+    fprintf(out, "switches %.0f  migrations %.0f  failures %.0f  retries %.0f  fingerprint %s\n",
+            num(s, "switches", NULL, NULL), num(s, "migrations", NULL, NULL),
+            num(s, "server_failures", NULL, NULL), num(s, "retries", NULL, NULL),
             cJSON_GetObjectItemCaseSensitive(s, "fingerprint")->valuestring);
 }
