@@ -17,6 +17,8 @@ typedef struct torta_run_opts {
     const char *out_dir;          /* NULL: no files; else written atomically (temp dir + rename) */
     int progress;                 /* progress line on stderr */
     volatile int *stop_flag;      /* non-NULL: a signal handler sets *stop_flag to stop early */
+    void *macro_learner;          /* training: passed to the schedulers (torta_sched_env.learner) */
+    void *micro_learner;
     torta_warn_fn warn;           /* non-fatal warnings (may be NULL) */
     void *warn_ud;
 } torta_run_opts;

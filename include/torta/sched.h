@@ -15,13 +15,17 @@ typedef struct torta_sched_env {
     uint64_t seed;            /* master seed: derive streams with torta_rng_stream(seed, "name") */
     const torta_view *view;   /* valid for the whole run; contents change as the run goes */
     const cJSON *params;      /* scheduler.macro_params / micro_params from the config (may be NULL) */
+    const char *topology_name;
+    /* Training only (`torta-sim train`): the layer's learner, shared across the episodes of a
+     * training run; NULL when evaluating. Its type belongs to the policy that uses it. */
+    void *learner;
 } torta_sched_env;
 
 typedef struct torta_macro_ops {
     const char *name, *summary;
     int (*init)(void **self, const torta_sched_env *env, torta_err *e);
-    /* Once at the start of each slot (may be NULL). */
-    void (*plan)(void *self, const torta_view *v);
+    /* Once at the start of each slot (may be NULL). A non-zero return stops the run. */
+    int (*plan)(void *self, const torta_view *v, torta_err *e);
     /* Serving region for a request arriving now at its origin. */
     int (*route)(void *self, const torta_request *r, const torta_view *v);
     /* A request finished (may be NULL): for learning policies and statistics. */

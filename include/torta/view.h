@@ -80,6 +80,8 @@ typedef struct torta_region_state {
     double util_last_slot;
     double arrivals_slot;       /* requests originating here so far in the current slot */
     double arrival_tokens_slot; /* their input + output tokens */
+    double arrival_work_slot;   /* their estimated work, server-seconds on this region's servers */
+    double cost_usd_last_slot;  /* operational cost of the previous slot (all components) */
 } torta_region_state;
 
 typedef struct torta_view {
@@ -95,11 +97,13 @@ typedef struct torta_view {
     const double *bandwidth_bps;
     const double *egress_usd_per_gb;
     const torta_catalog *catalog;
-    /* Per-origin demand history: demand_hist[k * n_regions + i] = token work that originated in
-     * region i during slot (slot - 1 - k), for k < hist_len (most recent first). */
+    /* Per-origin demand history: demand_hist[k * n_regions + i] = estimated work (server-seconds,
+     * as arrival_work_slot) that originated in region i during slot (slot - 1 - k), for
+     * k < hist_len (most recent first; zeros before the run started). */
     const double *demand_hist;
     int hist_len;
     double bytes_per_token;
+    double start_hour_utc;      /* UTC hour of day at t = 0 (local hour = this + t/3600 + tz) */
 } torta_view;
 
 /* Estimated seconds until region r could start a new request (drain time of its backlog). */

@@ -1,6 +1,7 @@
 /* torta-sim: command-line entry point. Subcommands: run (the default), ot; plus --help,
  * --version and --list-schedulers. Only this layer prints or exits. */
 #include <getopt.h>
+#include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,7 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    gsl_set_error_handler_off(); /* library code checks return values; never abort */
     if (argc >= 2) {
         const char *a = argv[1];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0) {

@@ -285,22 +285,31 @@ static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_e
     return torta_sim_push(sim, sv->seg_start + seg_time(sv, n), EV_SERVER, sv->epoch, s, e);
 }
 
+double torta_server_est_work_s(const torta_sim *sim, int s, const torta_request *r)
+{
+    if (sim->mode != TORTA_SERVICE_BATCHING)
+        return sim->service_mean_s;
+    size_t sm = (size_t)s * sim->n_models + r->model;
+    const torta_perf *p = &sim->perf_sm[sm];
+    double in = r->input_tokens;
+    return p->p0 + p->p1 * in + p->p2 * in * in + r->output_tokens * sim->est_tok_s_sm[sm];
+}
+
+double torta_sim_ref_work_s(const torta_sim *sim, const torta_request *r, int region)
+{
+    const torta_region_state *g = &sim->region_pub[region];
+    return torta_server_est_work_s(sim, g->n_servers > 0 ? g->first_server : 0, r);
+}
+
 int torta_server_enqueue(torta_sim *sim, int s, int32_t ri, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     torta_request *r = &sim->req[ri];
-    size_t sm = (size_t)s * sim->n_models + r->model;
     r->server = s;
     r->enqueue_s = sim->now;
     r->load_mark_s = sv->load_total_s;
     r->next = -1;
-    if (sim->mode == TORTA_SERVICE_BATCHING) {
-        const torta_perf *p = &sim->perf_sm[sm];
-        double in = r->input_tokens;
-        r->est_work_s = p->p0 + p->p1 * in + p->p2 * in * in + r->output_tokens * sim->est_tok_s_sm[sm];
-    } else {
-        r->est_work_s = sim->service_mean_s;
-    }
+    r->est_work_s = torta_server_est_work_s(sim, s, r);
     int was_empty = sv->q_head < 0;
     if (sv->q_tail >= 0)
         sim->req[sv->q_tail].next = ri;

@@ -173,7 +173,7 @@ static int find_scheduler_error(const char *kind, const char *name, torta_err *e
                          "--list-schedulers)", kind, kind, name);
 }
 
-static int setup_schedulers(torta_sim *sim, const cJSON *c, torta_err *e)
+static int setup_schedulers(torta_sim *sim, const cJSON *c, const torta_run_opts *o, torta_err *e)
 {
     const char *macro, *micro;
     const cJSON *sch = torta_config_at(c, "scheduler");
@@ -198,15 +198,19 @@ static int setup_schedulers(torta_sim *sim, const cJSON *c, torta_err *e)
     v->catalog = sim->catalog;
     v->hist_len = DEMAND_HISTORY_SLOTS;
     v->bytes_per_token = sim->bytes_per_token;
+    const cJSON *sh = torta_config_at(c, "workload.start_hour_utc");
+    v->start_hour_utc = cJSON_IsNumber(sh) ? sh->valuedouble : 0.0;
     sim->demand_hist = calloc((size_t)sim->n_regions * DEMAND_HISTORY_SLOTS, sizeof(double));
     if (!sim->demand_hist)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     v->demand_hist = sim->demand_hist;
-    torta_sched_env env = {sim->seed, v, torta_config_at(c, "scheduler.macro_params")};
+    torta_sched_env env = {sim->seed, v, torta_config_at(c, "scheduler.macro_params"),
+                           sim->topo->network_name, o->macro_learner};
     rc = sim->macro->init(&sim->macro_self, &env, e);
     if (rc)
         return torta_err_prefix(e, "macro scheduler %s", macro);
     env.params = torta_config_at(c, "scheduler.micro_params");
+    env.learner = o->micro_learner;
     rc = sim->micro->init(&sim->micro_self, &env, e);
     if (rc)
         return torta_err_prefix(e, "micro scheduler %s", micro);
@@ -299,7 +303,7 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc && torta_eventq_init(&sim.q, 1024))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc)
-        rc = setup_schedulers(&sim, o->config, e);
+        rc = setup_schedulers(&sim, o->config, o, e);
     if (!rc)
         rc = torta_faults_setup(&sim, o->config, e);
     if (!rc && o->out_dir)

@@ -293,6 +293,7 @@ static int arrival(torta_sim *sim, torta_err *e)
     torta_region_state *og = &sim->region_pub[r->origin];
     og->arrivals_slot += 1;
     og->arrival_tokens_slot += (double)r->input_tokens + r->output_tokens;
+    og->arrival_work_slot += torta_sim_ref_work_s(sim, r, r->origin);
 
     int dest = sim->macro->route(sim->macro_self, r, &sim->view);
     if (dest < 0 || dest >= sim->n_regions)
@@ -360,14 +361,18 @@ static int slot_tick(torta_sim *sim, torta_err *e)
     int R = sim->n_regions, H = sim->view.hist_len;
     memmove(sim->demand_hist + R, sim->demand_hist, sizeof(double) * (size_t)R * (H - 1));
     for (int g = 0; g < R; g++) {
-        sim->demand_hist[g] = sim->region_pub[g].arrival_tokens_slot;
+        sim->demand_hist[g] = sim->region_pub[g].arrival_work_slot;
         sim->region_pub[g].arrivals_slot = 0;
         sim->region_pub[g].arrival_tokens_slot = 0;
+        sim->region_pub[g].arrival_work_slot = 0;
     }
     sim->slot = k;
     sim->view.slot = k;
-    if (sim->macro->plan)
-        sim->macro->plan(sim->macro_self, &sim->view);
+    if (sim->macro->plan) {
+        int rc = sim->macro->plan(sim->macro_self, &sim->view, e);
+        if (rc)
+            return torta_err_prefix(e, "macro scheduler %s, slot %lld", sim->macro->name, (long long)k);
+    }
     if (sim->source_done && sim->in_flight == 0)
         return 0;
     if (sim->q.n == 0 && sim->in_flight > 0)

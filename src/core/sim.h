@@ -124,6 +124,10 @@ void torta_server_recover(torta_sim *sim, int s);
 
 /* sim.c: in_flight changes by d at sim->now (keeps the time-average number in system). */
 void torta_sim_count_in_system(torta_sim *sim, int d);
+/* server.c: estimated server-seconds of work of request r on server s (or, for region, on the
+ * region's first server: a reference for demand accounting). */
+double torta_server_est_work_s(const torta_sim *sim, int s, const torta_request *r);
+double torta_sim_ref_work_s(const torta_sim *sim, const torta_request *r, int region);
 /* sim.c: called by the server when a request finishes (at sim->now). */
 int torta_sim_complete(torta_sim *sim, int32_t req, torta_err *e);
 /* sim.c: a server of region r freed capacity; retry the region's deferred requests. */

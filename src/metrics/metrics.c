@@ -225,6 +225,7 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
             sv->switches_slot = 0;
         }
         ureg[r] = g->n_servers ? busy / (g->n_servers * len) : 0.0;
+        g->cost_usd_last_slot = energy + gpu + sw_usd + m->network_usd_slot[r] + m->migration_usd_slot[r];
         g->util_last_slot = ureg[r];
         m->energy_usd += energy;
         m->gpu_usd += gpu;

@@ -4,7 +4,9 @@
 #include "torta/sched.h"
 
 extern const torta_macro_ops torta_macro_local, torta_macro_round_robin, torta_macro_random,
-    torta_macro_least_loaded, torta_macro_latency_greedy;
+    torta_macro_least_loaded, torta_macro_latency_greedy, torta_macro_torta,
+    torta_macro_torta_no_forecast, torta_macro_torta_no_rl, torta_macro_torta_no_smooth,
+    torta_macro_ot_reactive, torta_macro_exact_ot, torta_macro_rl_only;
 extern const torta_micro_ops torta_micro_round_robin, torta_micro_random, torta_micro_least_loaded,
     torta_micro_jsq, torta_micro_p2c, torta_micro_central_fcfs;
 
@@ -14,6 +16,13 @@ static const torta_macro_ops *const macros[] = {
     &torta_macro_random,
     &torta_macro_least_loaded,
     &torta_macro_latency_greedy,
+    &torta_macro_torta,
+    &torta_macro_torta_no_forecast,
+    &torta_macro_torta_no_rl,
+    &torta_macro_torta_no_smooth,
+    &torta_macro_ot_reactive,
+    &torta_macro_exact_ot,
+    &torta_macro_rl_only,
     NULL,
 };
 

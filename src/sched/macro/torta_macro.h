@@ -1,0 +1,83 @@
+/* TORTA's macro layer (our reconstruction of arXiv 2507.10259, MODEL.md section 8) and the
+ * variants that switch its parts off. Per slot: forecast each origin's demand, let the RL policy
+ * set per-region multipliers on spare capacity, solve optimal transport from demand to capacity,
+ * blend with the previous plan, then dispatch requests by the plan. */
+#ifndef TORTA_MACRO_H
+#define TORTA_MACRO_H
+
+#include <gsl/gsl_rng.h>
+
+#include "sched/macro/ot_planner.h"
+#include "torta/forecast.h"
+#include "torta/plan.h"
+#include "torta/policy.h"
+#include "torta/ppo.h"
+#include "torta/sched.h"
+
+typedef struct torta_variant {
+    const char *name;
+    int forecast;   /* forecast demand (else: last slot's demand) */
+    int rl;         /* policy multipliers on capacity */
+    int smooth;     /* blend with the previous plan */
+    int rl_only;    /* the policy outputs the routing matrix directly (no OT) */
+    int exact;      /* exact transport instead of Sinkhorn */
+} torta_variant;
+
+/* Reward weights and normalisers (MODEL.md 8.5). */
+typedef struct torta_reward_cfg {
+    double alpha, beta, gamma, eta;    /* latency, cost, load std, plan churn */
+    double latency_ref_s, cost_ref_usd_per_server_h;
+} torta_reward_cfg;
+
+/* Shared across the episodes of `torta-sim train --layer macro`. */
+typedef struct torta_macro_learner {
+    torta_ppo *ppo;               /* created by the first episode, which knows the sizes */
+    torta_ppo_cfg cfg;
+    uint64_t seed;
+    int bc_pending;               /* warm start: act with the OT plan, then clone it */
+    double *bc_obs;
+    size_t bc_n, bc_cap;
+    char *fingerprint;
+    char **feature_names;
+    size_t n_features;
+    /* Episode statistics, reset by the trainer. */
+    double episode_reward;
+    int episode_steps;
+} torta_macro_learner;
+
+typedef struct torta_macro {
+    torta_variant var;
+    const torta_view *v;
+    int n, horizon;
+    double kappa;                 /* smoothing: x = kappa x_prev + (1 - kappa) x_new */
+    ot_planner ot;
+    torta_plan plan;
+    double *x_new, *x_prev;
+    torta_forecaster **fc;
+    double *fc_out;               /* n x horizon forecasts */
+    double *demand;               /* what the OT step transports, server-seconds */
+    /* RL */
+    torta_macro_learner *learner; /* training */
+    torta_policy policy;          /* evaluation */
+    int have_policy;
+    torta_mlp_ws ws;
+    double *obs, *action, *mult;
+    size_t obs_dim, act_dim;
+    double action_clip;
+    torta_reward_cfg rw;
+    double lat_sum;
+    int64_t lat_n;
+    int acted;                    /* a transition is open */
+    char fingerprint[128];
+} torta_macro;
+
+/* torta_rl.c */
+int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON *params, torta_err *e);
+void torta_macro_rl_free(torta_macro *t);
+/* Fills t->mult (or t->x_new for rl-only) for the coming slot; closes the previous transition. */
+int torta_macro_rl_act(torta_macro *t, const torta_view *v, torta_err *e);
+/* Closes the last transition at the end of an episode. */
+void torta_macro_rl_finish(torta_macro *t, const torta_view *v);
+void torta_macro_learner_free(torta_macro_learner *l);
+
+#endif

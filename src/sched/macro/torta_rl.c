@@ -1,0 +1,385 @@
+/* TORTA's RL part: the state the policy sees, its action (log-multipliers on each region's spare
+ * capacity before the OT solve, so every action is still a feasible plan; or, for rl-only, the
+ * routing matrix itself), the per-slot reward, and the PPO learner used by `torta-sim train`.
+ *
+ * OT supervision (our reconstruction): the one-slot OT plan corresponds to multipliers of 1
+ * (action 0). Training starts by cloning that plan (behaviour cloning during the first episode,
+ * which also fits the observation normaliser) and keeps an auxiliary term pulling the action
+ * towards 0 (weight rl.ot_supervision), so the policy departs from OT only where it pays. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sched/macro/torta_macro.h"
+#include "torta/json.h"
+#include "torta/policy_io.h"
+#include "torta/rng.h"
+
+#define TWO_PI 6.283185307179586
+#define N_BASE_FEATURES 8 /* per region, besides the horizon forecasts */
+
+static const char *const RL_KEYS[] = {"hidden", "horizon_steps", "epochs", "minibatch", "lr",
+                                      "gamma", "lambda", "clip", "ent_coef", "ot_supervision",
+                                      "action_clip", "init_log_std", NULL};
+static const char *const REWARD_KEYS[] = {"alpha", "beta", "gamma", "eta", "latency_ref_s",
+                                          "cost_ref_usd_per_server_h", NULL};
+
+static int parse_reward(const cJSON *r, torta_reward_cfg *c, torta_err *e)
+{
+    const char *w = "scheduler.macro_params.reward";
+    int rc = r ? torta_json_check_keys(r, w, REWARD_KEYS, e) : 0;
+    if (!rc) rc = torta_json_num(r, "alpha", w, 0, 1e6, 0, 1.0, &c->alpha, e);
+    if (!rc) rc = torta_json_num(r, "beta", w, 0, 1e6, 0, 1.0, &c->beta, e);
+    if (!rc) rc = torta_json_num(r, "gamma", w, 0, 1e6, 0, 1.0, &c->gamma, e);
+    if (!rc) rc = torta_json_num(r, "eta", w, 0, 1e6, 0, 0.1, &c->eta, e);
+    if (!rc) rc = torta_json_num(r, "latency_ref_s", w, 1e-6, 1e6, 0, 10.0, &c->latency_ref_s, e);
+    if (!rc)
+        rc = torta_json_num(r, "cost_ref_usd_per_server_h", w, 1e-9, 1e6, 0, 25.0,
+                            &c->cost_ref_usd_per_server_h, e);
+    return rc;
+}
+
+static int parse_ppo(const cJSON *r, torta_ppo_cfg *c, double *ot_sup, double *clip, torta_err *e)
+{
+    const char *w = "scheduler.macro_params.rl";
+    int rc = r ? torta_json_check_keys(r, w, RL_KEYS, e) : 0;
+    long hidden = 64, horizon = 1024, epochs = 10, mb = 64;
+    if (!rc) rc = torta_json_int(r, "hidden", w, 1, 4096, 0, hidden, &hidden, e);
+    if (!rc) rc = torta_json_int(r, "horizon_steps", w, 8, 1 << 22, 0, horizon, &horizon, e);
+    if (!rc) rc = torta_json_int(r, "epochs", w, 1, 1000, 0, epochs, &epochs, e);
+    if (!rc) rc = torta_json_int(r, "minibatch", w, 1, 1 << 20, 0, mb, &mb, e);
+    if (!rc) rc = torta_json_num(r, "lr", w, 1e-9, 1, 0, 3e-4, &c->lr_actor, e);
+    if (!rc) rc = torta_json_num(r, "gamma", w, 0, 1, 0, 0.95, &c->gamma, e);
+    if (!rc) rc = torta_json_num(r, "lambda", w, 0, 1, 0, 0.95, &c->lambda, e);
+    if (!rc) rc = torta_json_num(r, "clip", w, 1e-3, 1, 0, 0.2, &c->clip, e);
+    if (!rc) rc = torta_json_num(r, "ent_coef", w, 0, 10, 0, 0.0, &c->ent_coef, e);
+    if (!rc) rc = torta_json_num(r, "ot_supervision", w, 0, 1e3, 0, 0.1, &c->bc_coef, e);
+    if (!rc) rc = torta_json_num(r, "action_clip", w, 0.01, 10, 0, 2.0, clip, e);
+    if (!rc) rc = torta_json_num(r, "init_log_std", w, -10, 2, 0, -1.0, &c->init_log_std, e);
+    if (rc)
+        return rc;
+    c->lr_critic = c->lr_actor * 3;
+    c->n_hidden = 2;
+    c->hidden[0] = c->hidden[1] = (size_t)hidden;
+    c->horizon = (size_t)horizon;
+    c->epochs = (size_t)epochs;
+    c->minibatch = (size_t)mb;
+    *ot_sup = c->bc_coef;
+    return 0;
+}
+
+/* Topology identity the policy is tied to: region names, order and latencies. */
+static void fingerprint(const torta_sched_env *env, int horizon, char *out, size_t n)
+{
+    const torta_view *v = env->view;
+    uint64_t h = TORTA_FNV_OFFSET;
+    for (int g = 0; g < v->n_regions; g++) {
+        h = torta_fnv1a(h, v->regions[g].name, strlen(v->regions[g].name) + 1);
+        h = torta_fnv1a(h, &v->regions[g].n_servers, sizeof v->regions[g].n_servers);
+    }
+    h = torta_fnv1a(h, v->latency_s, sizeof(double) * (size_t)v->n_regions * v->n_regions);
+    snprintf(out, n, "%s/R%d/H%d/slot%g/%016llx", env->topology_name ? env->topology_name : "?",
+             v->n_regions, horizon, v->slot_s, (unsigned long long)h);
+}
+
+static const char *const BASE_NAMES[N_BASE_FEATURES] = {"last_demand", "backlog", "util", "alive",
+                                                        "hour_sin", "hour_cos", "price", "local_share"};
+
+static char **feature_names(int n, int H)
+{
+    size_t per = (size_t)H + N_BASE_FEATURES, k = 0;
+    char **names = calloc((size_t)n * per + 1, sizeof *names);
+    for (int g = 0; names && g < n; g++) {
+        for (int h = 0; h < H; h++) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "r%d.forecast_h%d", g, h + 1);
+            names[k++] = strdup(buf);
+        }
+        for (int f = 0; f < N_BASE_FEATURES; f++) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "r%d.%s", g, BASE_NAMES[f]);
+            names[k++] = strdup(buf);
+        }
+    }
+    for (size_t i = 0; names && i < k; i++)
+        if (!names[i]) {
+            for (size_t j = 0; j < k; j++)
+                free(names[j]);
+            free(names);
+            return NULL;
+        }
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Looks for configs/policies/<topology>.json next to the executable's folder. */
+static int default_policy_path(const char *topology, char *out, size_t n)
+{
+    const char *dir = getenv("TORTA_POLICY_DIR");
+    char exe[PATH_MAX];
+    if (dir) {
+        snprintf(out, n, "%s/%s.json", dir, topology);
+        return 0;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return -1;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(out, n, "%.2000s/../configs/policies/%.200s.json", exe, topology);
+    return 0;
+}
+
+int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON *params, torta_err *e)
+{
+    int n = t->n, H = t->horizon, rc;
+    t->obs_dim = (size_t)n * (H + N_BASE_FEATURES);
+    t->act_dim = t->var.rl_only ? (size_t)n * n : (size_t)n;
+    t->obs = calloc(t->obs_dim, sizeof(double));
+    t->action = calloc(t->act_dim, sizeof(double));
+    t->mult = calloc((size_t)n, sizeof(double));
+    if (!t->obs || !t->action || !t->mult)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (int j = 0; j < n; j++)
+        t->mult[j] = 1.0;
+    rc = parse_reward(cJSON_GetObjectItemCaseSensitive(params, "reward"), &t->rw, e);
+    torta_ppo_cfg cfg;
+    torta_ppo_cfg_default(&cfg, t->obs_dim, t->act_dim);
+    double ot_sup;
+    if (!rc)
+        rc = parse_ppo(cJSON_GetObjectItemCaseSensitive(params, "rl"), &cfg, &ot_sup, &t->action_clip, e);
+    if (rc)
+        return rc;
+    fingerprint(env, H, t->fingerprint, sizeof t->fingerprint);
+    size_t n_names = t->obs_dim;
+
+    if (env->learner) { /* training */
+        torta_macro_learner *l = env->learner;
+        t->learner = l;
+        if (!l->ppo) {
+            if (t->var.rl_only)
+                cfg.bc_coef = 0; /* no OT plan to supervise towards */
+            l->cfg = cfg;
+            if ((rc = torta_ppo_create(&l->ppo, &cfg, l->seed, NULL, e)) != 0)
+                return rc;
+            l->bc_pending = !t->var.rl_only;
+            l->fingerprint = strdup(t->fingerprint);
+            l->feature_names = feature_names(n, H);
+            l->n_features = n_names;
+            if (!l->fingerprint || !l->feature_names)
+                return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        } else if (strcmp(l->fingerprint, t->fingerprint) != 0) {
+            return torta_err_set(e, TORTA_EINPUT, "training episodes must share one topology and "
+                                 "slot length (%s vs %s)", l->fingerprint, t->fingerprint);
+        }
+        return 0;
+    }
+
+    const char *path = NULL;
+    char buf[4096];
+    if ((rc = torta_json_str(params, "policy", "scheduler.macro_params", 0, NULL, &path, e)) != 0)
+        return rc;
+    if (!path) {
+        if (default_policy_path(env->topology_name ? env->topology_name : "?", buf, sizeof buf) != 0 ||
+            access(buf, R_OK) != 0)
+            return torta_err_set(e, TORTA_EINPUT,
+                                 "%s needs a trained policy: none is shipped for topology \"%s\" "
+                                 "(looked for %s). Train one with `torta-sim train --topology ... "
+                                 "--policy-out FILE` and pass --set scheduler.macro_params.policy=FILE",
+                                 t->var.name, env->topology_name ? env->topology_name : "?", buf);
+        path = buf;
+    }
+    if ((rc = torta_policy_load(path, &t->policy, e)) != 0)
+        return rc;
+    t->have_policy = 1;
+    char **names = feature_names(n, H);
+    if (!names)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    rc = torta_policy_check(&t->policy, path, t->fingerprint, n_names, (const char *const *)names, e);
+    free_names(names, n_names);
+    if (!rc && torta_mlp_out_dim(&t->policy.net) != t->act_dim)
+        rc = torta_err_set(e, TORTA_EINPUT, "%s: policy has %zu actions, %s needs %zu (trained "
+                           "for another variant?)", path, torta_mlp_out_dim(&t->policy.net),
+                           t->var.name, t->act_dim);
+    if (!rc)
+        rc = torta_mlp_ws_init(&t->ws, &t->policy.net, 1, e);
+    return rc;
+}
+
+void torta_macro_learner_free(torta_macro_learner *l)
+{
+    if (!l)
+        return;
+    torta_ppo_destroy(l->ppo);
+    free(l->bc_obs);
+    free(l->fingerprint);
+    free_names(l->feature_names, l->n_features);
+    memset(l, 0, sizeof *l);
+}
+
+void torta_macro_rl_free(torta_macro *t)
+{
+    if (t->have_policy) {
+        torta_mlp_ws_free(&t->ws);
+        torta_policy_free(&t->policy);
+    }
+    free(t->obs);
+    free(t->action);
+    free(t->mult);
+}
+
+static void observe(torta_macro *t, const torta_view *v)
+{
+    int n = t->n, H = t->horizon;
+    double pmax = 0;
+    for (int j = 0; j < n; j++)
+        pmax = fmax(pmax, v->regions[j].electricity_usd_per_kwh);
+    double *o = t->obs;
+    for (int j = 0; j < n; j++) {
+        const torta_region_state *g = &v->regions[j];
+        double cap = g->n_servers > 0 ? g->n_servers * v->slot_s : 1.0;
+        for (int h = 0; h < H; h++)
+            *o++ = t->fc_out[(size_t)j * H + h] / cap;
+        *o++ = v->slot > 0 ? v->demand_hist[j] / cap : 0.0;
+        *o++ = g->n_alive > 0 ? fmin(g->outstanding_work_s / (g->n_alive * v->slot_s), 10.0) : 10.0;
+        *o++ = g->util_last_slot;
+        *o++ = g->n_servers > 0 ? (double)g->n_alive / g->n_servers : 0.0;
+        double hour = fmod(v->start_hour_utc + v->now_s / 3600.0 + g->tz_offset_h, 24.0);
+        *o++ = sin(TWO_PI * hour / 24.0);
+        *o++ = cos(TWO_PI * hour / 24.0);
+        *o++ = pmax > 0 ? g->electricity_usd_per_kwh / pmax : 0.0;
+        *o++ = t->plan.x[(size_t)j * n + j];
+    }
+}
+
+/* Reward for the slot that just ended (MODEL.md 8.5), from what the run reports. */
+static double slot_reward(torta_macro *t, const torta_view *v)
+{
+    int n = t->n, servers = 0;
+    double cost = 0, u = 0, u2 = 0;
+    for (int j = 0; j < n; j++) {
+        cost += v->regions[j].cost_usd_last_slot;
+        servers += v->regions[j].n_servers;
+        u += v->regions[j].util_last_slot;
+        u2 += v->regions[j].util_last_slot * v->regions[j].util_last_slot;
+    }
+    double mean_u = u / n, sd = sqrt(fmax(0.0, u2 / n - mean_u * mean_u));
+    double lat = t->lat_n > 0 ? t->lat_sum / (double)t->lat_n : 0.0;
+    double cost_ref = servers * v->slot_s / 3600.0 * t->rw.cost_ref_usd_per_server_h;
+    double churn = torta_plan_churn(n, t->x_prev, t->plan.x);
+    t->lat_sum = 0;
+    t->lat_n = 0;
+    return -(t->rw.alpha * lat / t->rw.latency_ref_s + t->rw.beta * cost / cost_ref +
+             t->rw.gamma * sd + t->rw.eta * churn);
+}
+
+static void apply_action(torta_macro *t)
+{
+    int n = t->n;
+    if (!t->var.rl_only) {
+        for (int j = 0; j < n; j++)
+            t->mult[j] = exp(fmax(-t->action_clip, fmin(t->action_clip, t->action[j])));
+        return;
+    }
+    for (int i = 0; i < n; i++) { /* softmax per origin row */
+        const double *a = t->action + (size_t)i * n;
+        double *x = t->x_new + (size_t)i * n, mx = a[0], s = 0;
+        for (int j = 1; j < n; j++)
+            mx = fmax(mx, a[j]);
+        for (int j = 0; j < n; j++)
+            s += (x[j] = exp(a[j] - mx));
+        for (int j = 0; j < n; j++)
+            x[j] /= s;
+    }
+}
+
+static int bc_collect(torta_macro_learner *l, const double *obs, size_t dim)
+{
+    if (l->bc_n == l->bc_cap) {
+        size_t cap = l->bc_cap ? 2 * l->bc_cap : 256;
+        double *p = realloc(l->bc_obs, cap * dim * sizeof(double));
+        if (!p)
+            return TORTA_ENOMEM;
+        l->bc_obs = p;
+        l->bc_cap = cap;
+    }
+    memcpy(l->bc_obs + l->bc_n * dim, obs, dim * sizeof(double));
+    l->bc_n++;
+    return 0;
+}
+
+int torta_macro_rl_act(torta_macro *t, const torta_view *v, torta_err *e)
+{
+    observe(t, v);
+    torta_macro_learner *l = t->learner;
+    int rc = 0;
+    if (!l) {
+        torta_policy_mean(&t->policy, &t->ws, t->obs, t->action);
+        apply_action(t);
+        return 0;
+    }
+    if (t->acted) {
+        double r = slot_reward(t, v);
+        l->episode_reward += r;
+        l->episode_steps++;
+        if (!l->bc_pending && (rc = torta_ppo_reward(l->ppo, r, 0, e)) != 0)
+            return rc;
+        if (!l->bc_pending && torta_ppo_full(l->ppo) && (rc = torta_ppo_update(l->ppo, t->obs, NULL, e)) != 0)
+            return rc;
+    }
+    t->acted = 1;
+    if (l->bc_pending) { /* warm start: follow the OT plan and remember what was seen */
+        memset(t->action, 0, t->act_dim * sizeof(double));
+        apply_action(t);
+        if (bc_collect(l, t->obs, t->obs_dim))
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        return 0;
+    }
+    if ((rc = torta_ppo_act(l->ppo, t->obs, t->action, e)) != 0)
+        return rc;
+    if (l->cfg.bc_coef > 0) {
+        double *zero = calloc(t->act_dim, sizeof(double));
+        if (!zero)
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        rc = torta_ppo_set_target(l->ppo, zero, e);
+        free(zero);
+        if (rc)
+            return rc;
+    }
+    apply_action(t);
+    return 0;
+}
+
+void torta_macro_rl_finish(torta_macro *t, const torta_view *v)
+{
+    torta_macro_learner *l = t->learner;
+    torta_err e = {0};
+    double r = slot_reward(t, v);
+    l->episode_reward += r;
+    l->episode_steps++;
+    t->acted = 0;
+    if (l->bc_pending) {
+        double *zero = calloc(l->bc_n * t->act_dim, sizeof(double));
+        double mse;
+        if (zero && l->bc_n > 0)
+            torta_ppo_bc(l->ppo, l->bc_n, l->bc_obs, zero, 20, &mse, &e);
+        free(zero);
+        l->bc_pending = 0;
+        l->bc_n = 0;
+        return;
+    }
+    torta_ppo_reward(l->ppo, r, 1, &e);
+    if (torta_ppo_full(l->ppo))
+        torta_ppo_update(l->ppo, NULL, NULL, &e);
+}
