@@ -91,7 +91,10 @@ int torta_origin_new(int n_regions, const double *weights, const double *tz_offs
     for (int i = 0; i < n_regions; i++) {
         a->w[i] = weights ? weights[i] : 1.0;
         a->tz_h[i] = tz_offsets_h ? tz_offsets_h[i] : 0.0;
-        a->credit[i] = gsl_rng_uniform(rng); /* seed-dependent phase in [0, 1) */
+        /* Seed-dependent phase in [0, 1): shifts which region is ahead, so seeds give different
+         * (equally fair) sequences. Phases scaled to [0, share) would keep deviations a little
+         * smaller but leave most seeds with the same sequence. */
+        a->credit[i] = gsl_rng_uniform(rng);
         a->rank[i] = i;
     }
     gsl_ran_shuffle(rng, a->rank, nz, sizeof(int));
