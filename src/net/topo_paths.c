@@ -109,12 +109,11 @@ int topo_paths_compute(torta_topology *t, torta_err *e)
     t->bandwidth_bps = malloc(nn * sizeof *t->bandwidth_bps);
     t->egress_usd_per_gb = malloc(nn * sizeof *t->egress_usd_per_gb);
     t->pred = malloc(nn * sizeof *t->pred);
-    double *dist_ms = malloc(nn * sizeof *dist_ms);
+    double *dist_ms = t->latency_s; /* milliseconds until converted at the end */
     int *hops = malloc((size_t)n * sizeof *hops), *queue = malloc((size_t)n * sizeof *queue);
     csr g = {0};
-    if (!t->latency_s || !t->bandwidth_bps || !t->egress_usd_per_gb || !t->pred || !dist_ms ||
-        !hops || !queue || csr_build(t, &g)) {
-        free(dist_ms);
+    if (!t->latency_s || !t->bandwidth_bps || !t->egress_usd_per_gb || !t->pred || !hops ||
+        !queue || csr_build(t, &g)) {
         free(hops);
         free(queue);
         csr_free(&g);
@@ -175,17 +174,16 @@ int topo_paths_compute(torta_topology *t, torta_err *e)
             eg[v] = best_eg;
             pred[v] = best_u;
         }
-        for (int v = 0; v < n; v++)
-            t->latency_s[(size_t)s * n + v] = d[v] / 1000.0;
     }
     /* Dijkstra from either end may round differently in the last bit; make it exactly
      * symmetric so i->j and j->i never disagree. */
-    for (int i = 0; i < n && rc == 0; i++)
+    for (int i = 0; i < n && rc == 0; i++) {
+        t->latency_s[(size_t)i * n + i] /= 1000.0;
         for (int j = i + 1; j < n; j++) {
             double *x = &t->latency_s[(size_t)i * n + j], *y = &t->latency_s[(size_t)j * n + i];
-            *x = *y = fmin(*x, *y);
+            *x = *y = fmin(*x, *y) / 1000.0;
         }
-    free(dist_ms);
+    }
     free(hops);
     free(queue);
     csr_free(&g);
