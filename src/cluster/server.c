@@ -96,6 +96,30 @@ static void set_idle(torta_server *sv, double now)
     }
 }
 
+/* Closes the occupancy interval up to sim->now and starts one at the current state. */
+static void occ_touch(torta_sim *sim, int s)
+{
+    torta_server *sv = &sim->servers[s];
+    const torta_server_state *p = &sim->server_pub[s];
+    sv->occ_area_slot += sv->occ * (sim->now - sv->occ_since);
+    sv->occ_since = sim->now;
+    if (sim->mode != TORTA_SERVICE_BATCHING)
+        sv->occ = p->running > 0;
+    else
+        sv->occ = fmax(p->kv_cap_tokens > 0 ? p->kv_used_tokens / p->kv_cap_tokens : 0.0,
+                       (double)p->running / sim->max_batch);
+}
+
+double torta_server_take_utilisation(torta_sim *sim, int s, double start, double end)
+{
+    torta_server *sv = &sim->servers[s];
+    sv->occ_area_slot += sv->occ * (end - sv->occ_since);
+    sv->occ_since = end;
+    double u = end > start ? sv->occ_area_slot / (end - start) : 0.0;
+    sv->occ_area_slot = 0;
+    return u;
+}
+
 void torta_server_slot_flush(torta_sim *sim, int s, double now)
 {
     torta_server *sv = &sim->servers[s];
@@ -162,7 +186,7 @@ static double seg_time(const torta_server *sv, uint64_t k)
 }
 
 /* At an iteration boundary with nothing scheduled: admit what fits and schedule what follows. */
-static int plan(torta_sim *sim, int s, torta_err *e)
+static int plan_segment(torta_sim *sim, int s, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     torta_server_state *pub = &sim->server_pub[s];
@@ -251,6 +275,13 @@ static int plan(torta_sim *sim, int s, torta_err *e)
     set_busy(sv, sim->now);
     sv->seg_start = sim->now;
     return schedule(sim, s, dur, EV_SERVER, e);
+}
+
+static int plan(torta_sim *sim, int s, torta_err *e)
+{
+    int rc = plan_segment(sim, s, e);
+    occ_touch(sim, s);
+    return rc;
 }
 
 /* A request that would join the batch at the next boundary cuts a long decode jump short. */
@@ -425,6 +456,7 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
     pub->loading = 0;
     pub->kv_used_tokens = 0;
     set_idle(sv, sim->now);
+    occ_touch(sim, s);
     pub->alive = 0;
     sim->region_pub[pub->region].n_alive--;
     *displaced = head;

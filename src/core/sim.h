@@ -45,6 +45,9 @@ typedef struct torta_server {
     int32_t loading_model;
     double busy_since;           /* < 0 when idle */
     double busy_slot_s, busy_total_s, load_slot_s;
+    /* Occupancy (the utilisation metric): max(KV reserved / KV capacity, batch / max batch) in
+     * batching mode, 0/1 in the one-at-a-time modes; integrated over time per slot. */
+    double occ, occ_since, occ_area_slot;
     double load_total_s;
     int64_t switches, switches_slot;
     int32_t down;                /* overlapping failures in force (alive when 0) */
@@ -116,6 +119,8 @@ int torta_server_enqueue(torta_sim *sim, int s, int32_t req, torta_err *e);
 int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e);
 int torta_server_init(torta_sim *sim, int s, int model, torta_err *e);
 void torta_server_slot_flush(torta_sim *sim, int s, double now);
+/* Time-average occupancy of server s since the last call (the slot's utilisation). */
+double torta_server_take_utilisation(torta_sim *sim, int s, double start, double end);
 void torta_server_free(torta_server *sv);
 /* Takes server s down: its batch and queue are emptied into *displaced, a chain through `next`
  * (running requests first, then the queue in FIFO order). Returns 1 if it was up until now. */

@@ -218,13 +218,13 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
             gpu += sv->busy_slot_s * sv->gpu_usd_per_s;
             sw_usd += sv->load_slot_s * sv->gpu_usd_per_s;
             sw += sv->switches_slot;
-            busy += sv->busy_slot_s;
-            usrv[s] = sv->busy_slot_s / len;
+            usrv[s] = torta_server_take_utilisation(sim, s, start, end);
+            busy += usrv[s];
             sim->server_pub[s].util_last_slot = usrv[s];
             sv->busy_slot_s = sv->load_slot_s = 0;
             sv->switches_slot = 0;
         }
-        ureg[r] = g->n_servers ? busy / (g->n_servers * len) : 0.0;
+        ureg[r] = g->n_servers ? busy / g->n_servers : 0.0;
         g->cost_usd_last_slot = energy + gpu + sw_usd + m->network_usd_slot[r] + m->migration_usd_slot[r];
         g->util_last_slot = ureg[r];
         m->energy_usd += energy;

@@ -1,0 +1,186 @@
+/* `torta-sim train`: trains a layer's policy over simulation episodes and writes it as JSON, with
+ * a learning curve. Episode k runs the given workload with seed + k (other origins, other
+ * synthetic arrivals), all episodes sharing one learner. Same command, same file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmds.h"
+#include "cli/run_args.h"
+#include "sched/macro/torta_macro.h"
+#include "torta/config.h"
+#include "torta/policy_io.h"
+
+enum { O_POLICY_OUT = 1, O_EPISODES, O_CURVE_OUT, O_LAYER, O_HELP };
+
+static const char *const RL_MACROS[] = {"torta", "torta-no-forecast", "torta-no-smooth", "rl-only", NULL};
+
+static double num(const cJSON *s, const char *a, const char *b, const char *c)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, a);
+    if (b)
+        v = cJSON_GetObjectItemCaseSensitive(v, b);
+    if (c)
+        v = cJSON_GetObjectItemCaseSensitive(v, c);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static int save_policy(torta_macro_learner *l, const char *macro, long episodes, double seed,
+                       const char *path, torta_err *e)
+{
+    torta_policy *p = torta_ppo_policy(l->ppo);
+    int rc = torta_policy_set_fingerprint(p, l->fingerprint, e);
+    if (!rc)
+        rc = torta_policy_set_features(p, l->n_features, (const char *const *)l->feature_names, e);
+    cJSON *extra = cJSON_CreateObject();
+    if (!extra)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    cJSON_AddStringToObject(extra, "layer", "macro");
+    cJSON_AddStringToObject(extra, "scheduler", macro);
+    cJSON_AddNumberToObject(extra, "episodes", (double)episodes);
+    cJSON_AddNumberToObject(extra, "seed", seed);
+    if (!rc)
+        rc = torta_policy_set_extra(p, extra, e);
+    cJSON_Delete(extra);
+    if (!rc)
+        rc = torta_policy_save(p, path, e);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"policy-out", required_argument, 0, O_POLICY_OUT}, {"episodes", required_argument, 0, O_EPISODES},
+        {"curve-out", required_argument, 0, O_CURVE_OUT},   {"layer", required_argument, 0, O_LAYER},
+        {"help", no_argument, 0, O_HELP},                   {0, 0, 0, 0}};
+    struct option *opts = run_options_with(extra);
+    run_args a;
+    run_args_init(&a, argc);
+    const char *policy_out = NULL, *curve_out = NULL, *layer = "macro";
+    long episodes = 50;
+    int c, status = (!opts || !a.sets) ? 1 : 0;
+    optind = 1;
+    while (!status && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int h = run_args_option(&a, c, optarg);
+        if (h < 0) {
+            status = 2;
+        } else if (h == 0) {
+            char *end;
+            switch (c) {
+            case O_POLICY_OUT: policy_out = optarg; break;
+            case O_CURVE_OUT: curve_out = optarg; break;
+            case O_LAYER: layer = optarg; break;
+            case O_EPISODES:
+                episodes = strtol(optarg, &end, 10);
+                if (*optarg == '\0' || *end != '\0' || episodes < 1 || episodes > 10000000) {
+                    fprintf(stderr, "torta-sim: error: --episodes %s: expected a whole number >= 1\n", optarg);
+                    status = 2;
+                }
+                break;
+            case O_HELP:
+                printf("usage: torta-sim train --topology FILE (--trace FILE | --workload SPEC) "
+                       "--policy-out FILE [--episodes N] [--curve-out CSV] [--layer macro] [run options]\n"
+                       "see torta-sim --help and docs/training.md\n");
+                status = -1;
+                break;
+            default: status = 2; break;
+            }
+        }
+    }
+    if (!status && optind < argc) {
+        fprintf(stderr, "torta-sim: error: unexpected argument '%s'\n", argv[optind]);
+        status = 2;
+    }
+    if (!status && !policy_out) {
+        fprintf(stderr, "torta-sim: error: train needs --policy-out FILE\n");
+        status = 2;
+    }
+    if (!status && strcmp(layer, "macro") != 0) {
+        fprintf(stderr, "torta-sim: error: --layer %s: expected macro\n", layer);
+        status = 2;
+    }
+    if (!status && a.ro.out_dir) {
+        fprintf(stderr, "torta-sim: error: train writes --policy-out and --curve-out, not --out\n");
+        status = 2;
+    }
+    if (!status)
+        status = run_args_finish(&a, "train");
+    const char *macro = NULL;
+    if (!status) {
+        macro = torta_config_at(a.config, "scheduler.macro")->valuestring;
+        int ok = 0;
+        for (int i = 0; RL_MACROS[i]; i++)
+            ok |= strcmp(macro, RL_MACROS[i]) == 0;
+        if (!ok) {
+            fprintf(stderr, "torta-sim: error: --macro %s has nothing to train (trainable: torta, "
+                            "torta-no-forecast, torta-no-smooth, rl-only)\n", macro);
+            status = 2;
+        }
+    }
+    if (status) {
+        free(opts);
+        run_args_free(&a);
+        return status < 0 ? 0 : status;
+    }
+
+    double seed0 = cJSON_GetObjectItemCaseSensitive(a.config, "seed")->valuedouble;
+    torta_macro_learner l;
+    memset(&l, 0, sizeof l);
+    l.seed = (uint64_t)seed0;
+    a.ro.macro_learner = &l;
+    a.ro.progress = 0;
+    volatile int *stop = cli_stop_flag();
+    a.ro.stop_flag = stop;
+    torta_err e = {0};
+    char curve_tmp[4200];
+    FILE *curve = NULL;
+    if (curve_out) {
+        snprintf(curve_tmp, sizeof curve_tmp, "%s.tmp", curve_out);
+        if (!(curve = fopen(curve_tmp, "w")))
+            status = 2, fprintf(stderr, "torta-sim: error: --curve-out %s: cannot write\n", curve_out);
+        else
+            fputs("episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std\n", curve);
+    }
+    long done = 0;
+    for (long ep = 0; !status && ep < episodes && !*stop; ep++) {
+        cJSON_ReplaceItemInObjectCaseSensitive(a.config, "seed", cJSON_CreateNumber(seed0 + ep));
+        l.episode_reward = 0;
+        l.episode_steps = 0;
+        cJSON *s = NULL;
+        if (torta_run(&a.ro, &s, &e)) {
+            status = cli_fail(&e);
+            break;
+        }
+        double e2e = num(s, "latency_s", "e2e", "mean"), p95 = num(s, "latency_s", "e2e", "p95");
+        double cost = num(s, "cost_usd", "total", NULL), sd = num(s, "load_balance", "region_util_std", NULL);
+        if (curve)
+            fprintf(curve, "%ld,%.0f,%.6f,%d,%.6f,%.6f,%.6f,%.6f\n", ep, seed0 + ep, l.episode_reward,
+                    l.episode_steps, e2e, p95, cost, sd);
+        if (!a.quiet)
+            fprintf(stderr, "[train] episode %ld/%ld  reward %.4f  e2e %.3f s  cost %.2f USD  load std %.4f\n",
+                    ep + 1, episodes, l.episode_reward, e2e, cost, sd);
+        cJSON_Delete(s);
+        done++;
+    }
+    if (!status && !l.ppo) {
+        fprintf(stderr, "torta-sim: error: no episode ran; nothing to save\n");
+        status = 1;
+    }
+    if (!status && save_policy(&l, macro, done, seed0, policy_out, &e))
+        status = cli_fail(&e);
+    if (curve) {
+        int bad = fclose(curve) != 0;
+        if (!status && (bad || rename(curve_tmp, curve_out) != 0))
+            status = 1, fprintf(stderr, "torta-sim: error: --curve-out %s: cannot write\n", curve_out);
+        if (status)
+            remove(curve_tmp);
+    }
+    if (!status && *stop) {
+        fprintf(stderr, "torta-sim: interrupted after %ld episodes; policy saved\n", done);
+        status = 130;
+    }
+    torta_macro_learner_free(&l);
+    free(opts);
+    run_args_free(&a);
+    return status;
+}
