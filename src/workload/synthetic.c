@@ -379,7 +379,11 @@ int torta_source_open_synthetic(const char *spec_s, uint64_t seed, int n_regions
                                                            g->peak_hour);
     }
     if (sp.lengths && (rc = wl_lengths_load(sp.lengths, &g->tab, &warn, e))) {
-        torta_err_prefix(e, "workload spec '%s': lengths: ", spec_s);
+        if (e) { /* the inner message already names file:line: field */
+            char inner[sizeof e->msg];
+            memcpy(inner, e->msg, sizeof inner);
+            torta_err_set(e, rc, "workload spec: lengths: %.900s", inner);
+        }
         goto done;
     }
     g->arrivals = torta_rng_stream(seed, "arrivals");

@@ -94,6 +94,22 @@ START_TEST(azure_exact_times)
 }
 END_TEST
 
+START_TEST(azure_zone_suffixes)
+{
+    /* Azure 2024 style: 6 fractional digits and a zone suffix; +01:00 at 01:00 is the same
+     * instant as 00:00 UTC; 'T' separator and 'Z'; no fraction. */
+    torta_source *s = open_ok("tests/fixtures/traces/azure_zones.csv", NULL);
+    torta_req_in r;
+    const double t[4] = {0.0, 0.0, 9900700 / 1e7, 24900700 / 1e7};
+    for (int i = 0; i < 4; i++) {
+        next_ok(s, &r);
+        ck_assert_msg(r.arrival_s == t[i], "row %d: %.9f != %.9f", i, r.arrival_s, t[i]);
+    }
+    at_end(s);
+    torta_source_close(s);
+}
+END_TEST
+
 START_TEST(azure_bom_crlf_blank_tail)
 {
     torta_source *s = open_ok("tests/fixtures/traces/azure_bom_crlf.csv", NULL);
@@ -344,6 +360,7 @@ int main(void)
     Suite *su = suite_create("workload_readers");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, azure_exact_times);
+    tcase_add_test(tc, azure_zone_suffixes);
     tcase_add_test(tc, azure_bom_crlf_blank_tail);
     tcase_add_test(tc, zero_output_is_raised_and_counted);
     tcase_add_test(tc, mooncake_small);
