@@ -51,7 +51,8 @@ typedef struct torta_server_state {
     int32_t region;
     int32_t index_in_region;
     int32_t gpu, tp;
-    int32_t resident_model;     /* -1 = none */
+    int32_t resident_model;     /* the model it serves (or is loading); -1 = none */
+    uint64_t resident_mask;     /* bit m set: model m is in memory (switching to it is free) */
     int32_t alive;
     int32_t loading;            /* 1 while a model load is under way */
     int32_t queued, running;    /* requests waiting / in the batch */

@@ -133,15 +133,62 @@ void torta_server_slot_flush(torta_sim *sim, int s, double now)
 void torta_server_free(torta_server *sv)
 {
     free(sv->heap);
+    free(sv->last_used);
     sv->heap = NULL;
+    sv->last_used = NULL;
 }
 
-static void make_resident(torta_sim *sim, int s, int m)
+/* Model residency. A server keeps up to server.max_resident_models models in memory (LRU) and
+ * serves one of them (the active model) at a time; the KV cache gets the memory the resident
+ * weights leave. Activating a resident model is instant; any other model must be loaded. */
+
+static double resident_weights(const torta_sim *sim, uint64_t mask)
+{
+    double w = 0;
+    for (int m = 0; m < sim->n_models; m++)
+        if (mask >> m & 1)
+            w += sim->catalog->models[m].weight_bytes;
+    return w;
+}
+
+static double kv_cap_with(const torta_sim *sim, int s, uint64_t mask, int m)
+{
+    double free_bytes = sim->servers[s].mem_budget_bytes - resident_weights(sim, mask);
+    double cap = floor(free_bytes / sim->catalog->models[m].kv_bytes_per_token);
+    return cap > 0 ? cap : 0;
+}
+
+static void activate(torta_sim *sim, int s, int m)
 {
     torta_server *sv = &sim->servers[s];
+    torta_server_state *p = &sim->server_pub[s];
     sv->perf = &sim->perf_sm[(size_t)s * sim->n_models + m];
-    sim->server_pub[s].resident_model = m;
-    sim->server_pub[s].kv_cap_tokens = sim->kv_cap_sm[(size_t)s * sim->n_models + m];
+    p->resident_model = m;
+    p->resident_mask |= UINT64_C(1) << m;
+    p->kv_cap_tokens = kv_cap_with(sim, s, p->resident_mask, m);
+    sv->last_used[m] = sim->now;
+}
+
+/* Evicts least-recently-used models other than `keep` until model m (resident or about to be)
+ * fits with at least `need` KV tokens and the count limit holds. */
+static void make_room(torta_sim *sim, int s, int m, double need)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_server_state *p = &sim->server_pub[s];
+    for (;;) {
+        uint64_t with = p->resident_mask | UINT64_C(1) << m;
+        int count = __builtin_popcountll(with);
+        if (count <= sim->max_resident && kv_cap_with(sim, s, with, m) >= need)
+            return;
+        int victim = -1;
+        for (int k = 0; k < sim->n_models; k++)
+            if (k != m && (p->resident_mask >> k & 1) &&
+                (victim < 0 || sv->last_used[k] < sv->last_used[victim]))
+                victim = k;
+        if (victim < 0)
+            return; /* only m left: the caller checked that m alone fits */
+        p->resident_mask &= ~(UINT64_C(1) << victim);
+    }
 }
 
 int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
@@ -150,7 +197,7 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
     sv->q_head = sv->q_tail = -1;
     sv->busy_since = -1;
     sv->loading_model = -1;
-    make_resident(sim, s, model);
+    activate(sim, s, model);
     if (sim->mode == TORTA_SERVICE_BATCHING && sim->server_pub[s].kv_cap_tokens <= 0)
         return torta_err_set(e, TORTA_EINPUT, "server %d in region %s cannot hold model %s",
                              sim->server_pub[s].index_in_region,
@@ -171,6 +218,7 @@ static int start_load(torta_sim *sim, int s, int m, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     sv->loading_model = m;
+    sim->server_pub[s].resident_model = m; /* what it will serve: schedulers see it coming */
     sv->switches++;
     sv->switches_slot++;
     sim->server_pub[s].loading = 1;
@@ -218,9 +266,12 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
         int32_t ri = sv->q_head;
         torta_request *r = &sim->req[ri];
         if (r->model != pub->resident_model) {
-            if (pub->running == 0)
+            if (pub->running > 0)
+                break; /* head-of-line: the batch drains before the model is switched */
+            make_room(sim, s, r->model, kv_need(r));
+            if (!(pub->resident_mask >> r->model & 1))
                 return start_load(sim, s, r->model, e);
-            break; /* head-of-line: the batch drains before the model is switched */
+            activate(sim, s, r->model);
         }
         if (pub->running >= sim->max_batch || pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
             break;
@@ -368,7 +419,7 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
         pub->loading = 0;
         sv->load_total_s += d;
         sv->load_slot_s += d;
-        make_resident(sim, s, m);
+        activate(sim, s, m);
         return plan(sim, s, e);
     }
     int completed = 0;

@@ -51,6 +51,8 @@ typedef struct torta_server {
     double load_total_s;
     int64_t switches, switches_slot;
     int32_t down;                /* overlapping failures in force (alive when 0) */
+    double mem_budget_bytes;     /* tp x GPU memory x kv_utilization: weights + KV cache */
+    double *last_used;           /* per model: when it last became active (LRU) */
     double gpu_usd_per_s;        /* tp GPUs at the regional price */
     double idle_w, busy_w;       /* whole server (tp GPUs) */
 } torta_server;
@@ -76,6 +78,7 @@ typedef struct torta_sim {
     torta_service_mode mode;
     double service_mean_s;
     int max_batch;
+    int max_resident;            /* models a server keeps in memory at once */
     uint64_t seed;
     /* Workload. */
     torta_source *source;

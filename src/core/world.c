@@ -216,6 +216,13 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
             rc = torta_err_set(e, TORTA_ENOMEM, "out of memory for %ld servers", total);
     }
     double kv_util = 0.9, load_gbs = 5.0;
+    long max_res = 1;
+    if (!rc && cat->n_models > 64)
+        rc = torta_err_set(e, TORTA_EINPUT, "models: %d models; at most 64 are supported", cat->n_models);
+    if (!rc)
+        rc = torta_json_int(torta_config_at(cfg, "server"), "max_resident_models", "server", 1, 64, 0, 1,
+                            &max_res, e);
+    sim->max_resident = (int)max_res;
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "kv_utilization", "server", 0.01, 1, 0,
                             0.9, &kv_util, e);
@@ -258,6 +265,12 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                 sim->servers[s].idle_w = gpu->idle_w * sp->tp;
                 sim->servers[s].busy_w = gpu->busy_w * sp->tp;
                 double mem = gpu->mem_gb * 1e9 * sp->tp * kv_util;
+                sim->servers[s].mem_budget_bytes = mem;
+                sim->servers[s].last_used = calloc((size_t)cat->n_models, sizeof(double));
+                if (!sim->servers[s].last_used) {
+                    rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+                    break;
+                }
                 for (int m = 0; m < cat->n_models && !rc; m++) {
                     size_t sm = (size_t)s * cat->n_models + m;
                     const torta_model *mod = &cat->models[m];
