@@ -60,6 +60,9 @@ int torta_source_next(torta_source *s, torta_req_in *r, torta_err *e);
 /* A short description for summary.json ("azure:path", "poisson:rate_per_s=8,..."). */
 const char *torta_source_describe(const torta_source *s);
 
+/* The trace file path as given (for "file:line" messages about a request), NULL if synthetic. */
+const char *torta_source_path(const torta_source *s);
+
 /* Workload length in seconds if known (synthetic: duration_s; trace: opts duration_s), else -1;
  * used for progress. */
 double torta_source_expected_duration_s(const torta_source *s);

@@ -244,6 +244,8 @@ int torta_source_next(torta_source *s, torta_req_in *r, torta_err *e)
 
 const char *torta_source_describe(const torta_source *s) { return s->describe; }
 
+const char *torta_source_path(const torta_source *s) { return s->is_trace ? s->path : NULL; }
+
 double torta_source_expected_duration_s(const torta_source *s)
 {
     if (!s->is_trace)

@@ -87,6 +87,7 @@ START_TEST(azure_exact_times)
     char want[1200];
     snprintf(want, sizeof want, "azure:%s", path_of("tests/fixtures/traces/azure_small.csv"));
     ck_assert_str_eq(torta_source_describe(s), want);
+    ck_assert_str_eq(torta_source_path(s), path_of("tests/fixtures/traces/azure_small.csv"));
     ck_assert_double_eq(torta_source_expected_duration_s(s), -1);
     ck_assert_double_eq(torta_source_expected_count(s), -1);
     ck_assert_int_eq(torta_source_warnings(s, NULL), 0);

@@ -75,6 +75,7 @@ START_TEST(poisson_statistics)
         synth("poisson:rate_per_s=50,duration_s=2000,input_tokens=100,output_tokens=20", 7, 0, NULL);
     ck_assert_double_eq(torta_source_expected_count(s), 100000);
     ck_assert_double_eq(torta_source_expected_duration_s(s), 2000);
+    ck_assert_ptr_null(torta_source_path(s));
     ck_assert_str_eq(torta_source_describe(s),
                      "poisson:rate_per_s=50,duration_s=2000,input_tokens=100,output_tokens=20");
     stats st = run_stats(s);
