@@ -3,7 +3,8 @@
  * unbalanced (rho 1), cold start and warm start. "warm" re-solves after a slight perturbation
  * (costs +-0.5%, masses +-2.5%) from the potentials of the unperturbed problem, as the macro layer
  * does from one timeslot to the next; "warm=C" is the same with unchanged costs (only the masses
- * move), where the last kernel is reused and no log-sum-exp pass is needed. Prints figures; asserts nothing.
+ * move), where the last kernel is reused and no log-sum-exp pass is needed. Also the exact LP
+ * (GLPK simplex) for n <= 200. Prints figures; asserts nothing.
  * Run: build/bench_ot [seed] */
 #define _POSIX_C_SOURCE 200809L
 #include "torta/err.h"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
         return 1;
     }
     static const int sizes[] = {10, 50, 200, 1000};
-    static const int reps[] = {201, 101, 31, 11};
+    static const int reps[] = {201, 101, 31, 21};
     printf("# bench_ot: median ms per Sinkhorn solve (reg 0.05, tol 1e-9, costs U[0,1]); "
            "iters/log = median iterations / log-sum-exp half-steps\n");
     printf("%6s %-10s %-6s %10s %7s %5s\n", "n", "variant", "start", "median_ms", "iters", "log");
@@ -106,6 +107,20 @@ int main(int argc, char **argv)
                        warm == 2 ? "warm=C" : warm ? "warm" : "cold", median(t, R), median(it, R), median(ls, R));
                 fflush(stdout);
             }
+        }
+        if (n <= 200) { /* the exact LP, for the exact-OT baseline: fewer repetitions */
+            int RE = n <= 50 ? 11 : 3;
+            for (int k = 0; k < RE; k++) {
+                for (size_t q = 0; q < nm; q++)
+                    C1[q] = C0[q] + 0.01 * (gsl_rng_uniform(r) - 0.5);
+                masses(r, n, 0.05, a1);
+                masses(r, n, 0.05, b1);
+                double t0 = now_ms();
+                if (torta_ot_exact(n, n, a1, b1, C1, P, NULL, &e) < 0)
+                    goto fail;
+                t[k] = now_ms() - t0;
+            }
+            printf("%6d %-10s %-6s %10.4f %7s %5s\n", n, "exact", "-", median(t, RE), "-", "-");
         }
         torta_ot_ws_free(ws);
         free(C0), free(C1), free(P), free(a0), free(b0), free(a1), free(b1), free(t), free(it),

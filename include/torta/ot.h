@@ -27,8 +27,8 @@ typedef struct torta_ot_params {
     double reg;     /* entropic regularisation epsilon, > 0, in cost units */
     double rho;     /* marginal KL strength; <= 0 or INFINITY: balanced (exact marginals) */
     int max_iter;   /* Sinkhorn iterations (one row and one column update each); <= 0: 10000 */
-    double tol;     /* stop when the L1 row-marginal change of one update <= tol * max(|a|,|b|)
-                       (balanced: the row-marginal error); <= 0: 1e-9 */
+    double tol;     /* stop when one row update changes the row marginal by <= tol x the
+                       plan's mass in L1 (balanced: the row-marginal error); <= 0: 1e-9 */
     int warm_start; /* start from the workspace's potentials when it has some */
 } torta_ot_params;
 

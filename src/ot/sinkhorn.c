@@ -146,16 +146,16 @@ static int log_g_step(sk_ctx *c)
     return 0;
 }
 
-/* Row update by full log-sum-exp; rebuilds K; adds the L1 row-mass change to *err. Returns 1 if
- * a value overflowed. */
-static int log_f_step(sk_ctx *c, double *err)
+/* Row update by full log-sum-exp; rebuilds K; *err = L1 row-mass change, *mass = plan mass
+ * before the update. Returns 1 if a value overflowed. */
+static int log_f_step(sk_ctx *c, double *err, double *mass)
 {
     torta_ot_ws *ws = c->ws;
     const int n = c->n, m = c->m;
     double *ge = ws->cbuf; /* g with -inf on empty columns, so they drop out of the sums */
     for (int j = 0; j < m; j++)
         ge[j] = ws->cact[j] ? ws->g[j] : -INFINITY;
-    double e = 0.0;
+    double e = 0.0, mt = 0.0;
     for (int i = 0; i < n; i++) {
         double *Ki = ws->K + (size_t)i * m;
         if (!ws->ract[i]) {
@@ -183,22 +183,24 @@ static int log_f_step(sk_ctx *c, double *err)
         if (!isfinite(fi) || !isfinite(scale))
             return 1;
         e += fabs(r_old - scale * s);
+        mt += r_old;
         for (int j = 0; j < m; j++)
             Ki[j] *= scale;
         ws->f[i] = fi;
     }
     *err = e;
+    *mass = mt;
     set_reference(c);
     return 0;
 }
 
-/* Row update through the kernel; *err = L1 row-mass change. Returns 1 (nothing changed) when the
- * half-step must be a log step instead. */
-static int kernel_f_step(sk_ctx *c, double *err)
+/* Row update through the kernel; *err = L1 row-mass change, *mass = plan mass before it.
+ * Returns 1 (nothing changed) when the half-step must be a log step instead. */
+static int kernel_f_step(sk_ctx *c, double *err, double *mass)
 {
     torta_ot_ws *ws = c->ws;
     const int n = c->n, m = c->m;
-    double e = 0.0;
+    double e = 0.0, mt = 0.0;
     for (int i = 0; i < n; i++) {
         if (!ws->ract[i])
             continue;
@@ -216,11 +218,13 @@ static int kernel_f_step(sk_ctx *c, double *err)
         if (!(un >= 1.0 / BAND && un <= BAND))
             return 1;
         ws->rbuf[i] = un;
+        mt += ws->u[i] * kv;
     }
     for (int i = 0; i < n; i++)
         if (ws->ract[i])
             ws->u[i] = ws->rbuf[i];
     *err = e;
+    *mass = mt;
     return 0;
 }
 
@@ -366,8 +370,9 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
     sk_ctx c = {.ws = ws, .n = n, .m = m, .a = a, .b = b, .C = C, .reg = p->reg,
                 .inv_reg = 1.0 / p->reg, .phi = balanced ? 1.0 : p->rho / (p->rho + p->reg),
                 .balanced = balanced};
-    /* Balanced with masses unequal within the accepted 1e-9: rows cannot all be met better. */
-    const double thr = tol * fmax(sa, sb) + (balanced ? fabs(sa - sb) : 0.0);
+    /* Relative to the plan's mass (unbalanced plans can be far lighter than a and b); balanced
+     * with masses unequal within the accepted 1e-9: rows cannot all be met better. */
+    const double slack = balanced ? fabs(sa - sb) : 0.0;
     int warm = p->warm_start && ws->have_pot;
     /* Same costs and reg as the last solve: its kernel and scalings are still exact, so a warm
      * start needs no log step at all (e.g. only the marginals moved since the last timeslot). */
@@ -394,7 +399,7 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
         }
         c.kernel_valid = reuse; /* otherwise the first g-step is a log step */
         int it, overflow = 0;
-        double err = INFINITY;
+        double err = INFINITY, mass = 0.0, thr = 0.0;
         for (it = 1; it <= max_iter; it++) {
             if (!c.kernel_valid || kernel_g_step(&c)) {
                 materialise_f(&c);
@@ -402,13 +407,14 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
                     break;
                 st->log_steps++;
             }
-            if (kernel_f_step(&c, &err)) {
+            if (kernel_f_step(&c, &err, &mass)) {
                 materialise_f(&c); /* the error needs the current f */
                 materialise_g(&c);
-                if ((overflow = log_f_step(&c, &err)))
+                if ((overflow = log_f_step(&c, &err, &mass)))
                     break;
                 st->log_steps++;
             }
+            thr = tol * mass + slack;
             if (err <= thr)
                 break;
             if (!balanced)
