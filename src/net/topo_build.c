@@ -3,6 +3,7 @@
 #include "net/topo_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,15 @@ typedef struct work_link {
 } work_link;
 
 /* Appends to buf (bounded) like snprintf, tracking the used length. */
-static void append(char *buf, size_t cap, size_t *len, const char *fmt, const char *s, int k)
+__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t cap, size_t *len,
+                                                         const char *fmt, ...)
 {
     if (*len >= cap)
         return;
-    int w = s ? snprintf(buf + *len, cap - *len, fmt, s) : snprintf(buf + *len, cap - *len, fmt, k);
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
     if (w > 0)
         *len += (size_t)w;
 }
@@ -44,14 +49,14 @@ static void warn_default_latency(topo_builder *b, const int *n_default)
         if (!n_default[s])
             continue;
         if (n_nodes++ < MAX_NAMED) {
-            append(list, sizeof list, &len, n_nodes > 1 ? ", '%s'" : "'%s'", b->sites[s].name, 0);
-            append(list, sizeof list, &len, " %s", b->sites[s].ref, 0);
-            append(list, sizeof list, &len, n_default[s] == 1 ? " (%d link)" : " (%d links)", NULL,
-                   n_default[s]);
+            append(list, sizeof list, &len, "%s'%s'", n_nodes > 1 ? ", " : "", b->sites[s].name);
+            if (b->sites[s].ref)
+                append(list, sizeof list, &len, " %s", b->sites[s].ref);
+            append(list, sizeof list, &len, " (%d link%s)", n_default[s], n_default[s] == 1 ? "" : "s");
         }
     }
     if (n_nodes > MAX_NAMED)
-        append(list, sizeof list, &len, ", ... +%d more", NULL, n_nodes - MAX_NAMED);
+        append(list, sizeof list, &len, ", ... +%d more", n_nodes - MAX_NAMED);
     if (n_nodes)
         topo_warn(b, "%s: %d node(s) have no coordinates; their links use the default latency "
                   "%g ms: %s", b->path, n_nodes, b->opts->default_latency_ms, list);
@@ -221,17 +226,17 @@ static int disconnected_error(const topo_builder *b, const int *comp, const int 
     size_t len = 0;
     list[0] = '\0';
     for (int c = 0; c < nc && c < MAX_COMPS; c++) {
-        append(list, sizeof list, &len, c ? "; {" : "{", NULL, 0);
+        append(list, sizeof list, &len, "%s", c ? "; {" : "{");
         int shown = 0;
         for (int s = 0; s < b->n_sites && shown < MAX_NAMES; s++)
             if (comp[s] == c)
-                append(list, sizeof list, &len, shown++ ? ", %s" : "%s", b->sites[s].name, 0);
+                append(list, sizeof list, &len, "%s%s", shown++ ? ", " : "", b->sites[s].name);
         if (sizes[c] > shown)
-            append(list, sizeof list, &len, ", ... +%d more", NULL, sizes[c] - shown);
-        append(list, sizeof list, &len, "}", NULL, 0);
+            append(list, sizeof list, &len, ", ... +%d more", sizes[c] - shown);
+        append(list, sizeof list, &len, "}");
     }
     if (nc > MAX_COMPS)
-        append(list, sizeof list, &len, "; ... +%d more components", NULL, nc - MAX_COMPS);
+        append(list, sizeof list, &len, "; ... +%d more components", nc - MAX_COMPS);
     return torta_err_set(e, TORTA_EINPUT,
                          "%s: the graph is disconnected: %d components (sites per component): "
                          "%s; set keep_largest_component to keep only the largest",
@@ -340,10 +345,9 @@ int topo_build(topo_builder *b, torta_topology **out, torta_err *e)
         names[0] = '\0';
         for (int s = 0; s < b->n_sites; s++)
             if (comp[s] != 0 && shown < 10)
-                append(names, sizeof names, &len, shown++ ? ", %s" : "%s", b->sites[s].name, 0);
+                append(names, sizeof names, &len, "%s%s", shown++ ? ", " : "", b->sites[s].name);
         if (b->n_sites - sizes[0] > shown)
-            append(names, sizeof names, &len, ", ... +%d more", NULL,
-                   b->n_sites - sizes[0] - shown);
+            append(names, sizeof names, &len, ", ... +%d more", b->n_sites - sizes[0] - shown);
         topo_warn(b, "%s: the graph has %d components; kept the largest (%d of %d sites), "
                   "dropped %d: %s",
                   b->path, nc, sizes[0], b->n_sites, b->n_sites - sizes[0], names);
