@@ -414,8 +414,8 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
                     break;
                 st->log_steps++;
             }
-            thr = tol * mass + slack;
-            if (err <= thr)
+            thr = tol * mass + slack; /* inf when warm potentials are far off: not converged */
+            if (isfinite(thr) && err <= thr)
                 break;
             if (!balanced)
                 translate(&c, p->rho);
@@ -431,7 +431,7 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
                                  p->reg, p->rho);
         }
         st->iterations = it > max_iter ? max_iter : it;
-        st->converged = err <= thr;
+        st->converged = isfinite(thr) && err <= thr;
         st->err = err;
         break;
     }
