@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "torta/config.h"
+#include "torta/plugin.h"
 
 enum { O_TOPOLOGY = 1000, O_TRACE, O_WORKLOAD, O_CONFIG, O_SET, O_OUT, O_TRACE_FORMAT, O_RATE,
-       O_DURATION, O_MACRO, O_MICRO, O_SEED, O_SLOT, O_PROGRESS, O_QUIET, O_FAULTS };
+       O_DURATION, O_MACRO, O_MICRO, O_SEED, O_SLOT, O_PROGRESS, O_QUIET, O_FAULTS, O_PLUGIN,
+       O_LIST_SCHEDULERS };
 
 static const struct option RUN_OPTIONS[] = {
     {"topology", required_argument, 0, O_TOPOLOGY}, {"trace", required_argument, 0, O_TRACE},
@@ -20,7 +22,8 @@ static const struct option RUN_OPTIONS[] = {
     {"macro", required_argument, 0, O_MACRO},       {"micro", required_argument, 0, O_MICRO},
     {"seed", required_argument, 0, O_SEED},         {"slot-s", required_argument, 0, O_SLOT},
     {"progress", no_argument, 0, O_PROGRESS},       {"quiet", no_argument, 0, O_QUIET},
-    {"faults", required_argument, 0, O_FAULTS},     {0, 0, 0, 0}};
+    {"faults", required_argument, 0, O_FAULTS},     {"plugin", required_argument, 0, O_PLUGIN},
+    {"list-schedulers", no_argument, 0, O_LIST_SCHEDULERS}, {0, 0, 0, 0}};
 
 struct option *run_options_with(const struct option *extra)
 {
@@ -91,6 +94,15 @@ int run_args_option(run_args *a, int c, const char *arg)
     case O_OUT: a->ro.out_dir = arg; return 1;
     case O_PROGRESS: a->progress = 1; return 1;
     case O_QUIET: a->quiet = 1; return 1;
+    case O_LIST_SCHEDULERS: a->list_schedulers = 1; return 1;
+    case O_PLUGIN: { /* loaded now, so --macro/--micro/--config may name its schedulers */
+        torta_err e = {0};
+        if (torta_plugin_load(arg, &e)) {
+            cli_fail(&e);
+            return -1;
+        }
+        return 1;
+    }
     case O_RATE: return positive("rate-scale", arg, &a->ro.trace.rate_scale);
     case O_DURATION: return positive("duration-s", arg, &a->ro.trace.duration_s);
     case O_TRACE_FORMAT:
@@ -136,8 +148,22 @@ int run_args_option(run_args *a, int c, const char *arg)
     return run_args_add_set(a, buf) == 0 ? 1 : -1;
 }
 
+void cli_list_schedulers(FILE *f)
+{
+    fprintf(f, "macro schedulers (--macro):\n");
+    for (const torta_macro_ops *const *p = torta_macro_all(); *p; p++)
+        fprintf(f, "  %-18s %s\n", (*p)->name, (*p)->summary);
+    fprintf(f, "micro schedulers (--micro):\n");
+    for (const torta_micro_ops *const *p = torta_micro_all(); *p; p++)
+        fprintf(f, "  %-18s %s\n", (*p)->name, (*p)->summary);
+}
+
 int run_args_finish(run_args *a, const char *cmd)
 {
+    if (a->list_schedulers) { /* after every --plugin has been loaded */
+        cli_list_schedulers(stdout);
+        return -1;
+    }
     if (!a->ro.topology_path || (!a->ro.trace_path == !a->ro.workload_spec)) {
         fprintf(stderr, "torta-sim: error: %s needs --topology FILE and one of --trace FILE or "
                         "--workload SPEC (see --help)\n", cmd);
