@@ -1,6 +1,9 @@
 /* `torta-sim train`: trains a layer's policy over simulation episodes and writes it as JSON, with
  * a learning curve. Episode k runs the given workload with seed + k (other origins, other
- * synthetic arrivals), all episodes sharing one learner. Same command, same file. */
+ * synthetic arrivals), all episodes sharing one learner per layer. --layer macro (the default)
+ * trains the macro scheduler's PPO policy, --layer micro the `torta-rl` server allocator, --layer
+ * both the two at once (--policy-out: macro, --micro-policy-out: micro). Same command, same
+ * files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +11,11 @@
 #include "cli/cmds.h"
 #include "cli/run_args.h"
 #include "sched/macro/torta_macro.h"
+#include "sched/micro/torta_rl_micro.h"
 #include "torta/config.h"
 #include "torta/policy_io.h"
 
-enum { O_POLICY_OUT = 1, O_EPISODES, O_CURVE_OUT, O_LAYER, O_HELP };
+enum { O_POLICY_OUT = 1, O_EPISODES, O_CURVE_OUT, O_LAYER, O_MICRO_POLICY_OUT, O_HELP };
 
 static const char *const RL_MACROS[] = {"torta", "torta-no-forecast", "torta-no-smooth", "rl-only", NULL};
 
@@ -52,11 +56,12 @@ int cmd_train(int argc, char **argv)
     static const struct option extra[] = {
         {"policy-out", required_argument, 0, O_POLICY_OUT}, {"episodes", required_argument, 0, O_EPISODES},
         {"curve-out", required_argument, 0, O_CURVE_OUT},   {"layer", required_argument, 0, O_LAYER},
+        {"micro-policy-out", required_argument, 0, O_MICRO_POLICY_OUT},
         {"help", no_argument, 0, O_HELP},                   {0, 0, 0, 0}};
     struct option *opts = run_options_with(extra);
     run_args a;
     run_args_init(&a, argc);
-    const char *policy_out = NULL, *curve_out = NULL, *layer = "macro";
+    const char *policy_out = NULL, *curve_out = NULL, *layer = "macro", *micro_out = NULL;
     long episodes = 50;
     int c, status = (!opts || !a.sets) ? 1 : 0;
     optind = 1;
@@ -70,6 +75,7 @@ int cmd_train(int argc, char **argv)
             case O_POLICY_OUT: policy_out = optarg; break;
             case O_CURVE_OUT: curve_out = optarg; break;
             case O_LAYER: layer = optarg; break;
+            case O_MICRO_POLICY_OUT: micro_out = optarg; break;
             case O_EPISODES:
                 episodes = strtol(optarg, &end, 10);
                 if (*optarg == '\0' || *end != '\0' || episodes < 1 || episodes > 10000000) {
@@ -79,8 +85,11 @@ int cmd_train(int argc, char **argv)
                 break;
             case O_HELP:
                 printf("usage: torta-sim train --topology FILE (--trace FILE | --workload SPEC) "
-                       "--policy-out FILE [--episodes N] [--curve-out CSV] [--layer macro] [run options]\n"
-                       "see torta-sim --help and docs/training.md\n");
+                       "--policy-out FILE [--episodes N] [--curve-out CSV] [--layer macro|micro|both] "
+                       "[--micro-policy-out FILE] [run options]\n"
+                       "--layer micro trains --micro torta-rl into --policy-out; --layer both also "
+                       "needs --micro-policy-out\n"
+                       "see torta-sim --help and docs/torta.md\n");
                 status = -1;
                 break;
             default: status = 2; break;
@@ -95,8 +104,19 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "torta-sim: error: train needs --policy-out FILE\n");
         status = 2;
     }
-    if (!status && strcmp(layer, "macro") != 0) {
-        fprintf(stderr, "torta-sim: error: --layer %s: expected macro\n", layer);
+    int do_macro = strcmp(layer, "macro") == 0 || strcmp(layer, "both") == 0;
+    int do_micro = strcmp(layer, "micro") == 0 || strcmp(layer, "both") == 0;
+    if (!status && !do_macro && !do_micro) {
+        fprintf(stderr, "torta-sim: error: --layer %s: expected macro, micro or both\n", layer);
+        status = 2;
+    }
+    if (!status && do_macro && do_micro && !micro_out) {
+        fprintf(stderr, "torta-sim: error: --layer both needs --micro-policy-out FILE (the micro "
+                        "policy; --policy-out gets the macro one)\n");
+        status = 2;
+    }
+    if (!status && micro_out && !(do_macro && do_micro)) {
+        fprintf(stderr, "torta-sim: error: --micro-policy-out is for --layer both\n");
         status = 2;
     }
     if (!status && a.ro.out_dir) {
@@ -106,9 +126,15 @@ int cmd_train(int argc, char **argv)
     if (!status)
         status = run_args_finish(&a, "train");
     const char *macro = NULL;
+    if (!status && do_micro &&
+        strcmp(torta_config_at(a.config, "scheduler.micro")->valuestring, "torta-rl") != 0) {
+        fprintf(stderr, "torta-sim: error: --micro %s has nothing to train (trainable: torta-rl)\n",
+                torta_config_at(a.config, "scheduler.micro")->valuestring);
+        status = 2;
+    }
     if (!status) {
         macro = torta_config_at(a.config, "scheduler.macro")->valuestring;
-        int ok = 0;
+        int ok = !do_macro;
         for (int i = 0; RL_MACROS[i]; i++)
             ok |= strcmp(macro, RL_MACROS[i]) == 0;
         if (!ok) {
@@ -127,7 +153,13 @@ int cmd_train(int argc, char **argv)
     torta_macro_learner l;
     memset(&l, 0, sizeof l);
     l.seed = (uint64_t)seed0;
-    a.ro.macro_learner = &l;
+    torta_micro_learner ml;
+    memset(&ml, 0, sizeof ml);
+    ml.seed = (uint64_t)seed0;
+    if (do_macro)
+        a.ro.macro_learner = &l;
+    if (do_micro)
+        a.ro.micro_learner = &ml;
     a.ro.progress = 0;
     volatile int *stop = cli_stop_flag();
     a.ro.stop_flag = stop;
@@ -139,13 +171,19 @@ int cmd_train(int argc, char **argv)
         if (!(curve = fopen(curve_tmp, "w")))
             status = 2, fprintf(stderr, "torta-sim: error: --curve-out %s: cannot write\n", curve_out);
         else
-            fputs("episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std\n", curve);
+            fputs(do_micro ? "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std,"
+                             "micro_reward,micro_steps,micro_agree,switches\n"
+                           : "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std\n",
+                  curve);
     }
     long done = 0;
     for (long ep = 0; !status && ep < episodes && !*stop; ep++) {
         cJSON_ReplaceItemInObjectCaseSensitive(a.config, "seed", cJSON_CreateNumber(seed0 + ep));
         l.episode_reward = 0;
         l.episode_steps = 0;
+        ml.episode_reward = 0;
+        ml.episode_steps = 0;
+        ml.episode_agree = 0;
         cJSON *s = NULL;
         if (torta_run(&a.ro, &s, &e)) {
             status = cli_fail(&e);
@@ -153,20 +191,32 @@ int cmd_train(int argc, char **argv)
         }
         double e2e = num(s, "latency_s", "e2e", "mean"), p95 = num(s, "latency_s", "e2e", "p95");
         double cost = num(s, "cost_usd", "total", NULL), sd = num(s, "load_balance", "region_util_std", NULL);
-        if (curve)
-            fprintf(curve, "%ld,%.0f,%.6f,%d,%.6f,%.6f,%.6f,%.6f\n", ep, seed0 + ep, l.episode_reward,
+        double switches = num(s, "switches", NULL, NULL);
+        double agree = ml.episode_steps > 0 ? (double)ml.episode_agree / ml.episode_steps : 0.0;
+        if (curve) {
+            fprintf(curve, "%ld,%.0f,%.6f,%d,%.6f,%.6f,%.6f,%.6f", ep, seed0 + ep, l.episode_reward,
                     l.episode_steps, e2e, p95, cost, sd);
-        if (!a.quiet)
+            if (do_micro)
+                fprintf(curve, ",%.6f,%ld,%.6f,%.0f", ml.episode_reward, ml.episode_steps, agree, switches);
+            fputc('\n', curve);
+        }
+        if (!a.quiet && do_macro)
             fprintf(stderr, "[train] episode %ld/%ld  reward %.4f  e2e %.3f s  cost %.2f USD  load std %.4f\n",
                     ep + 1, episodes, l.episode_reward, e2e, cost, sd);
+        if (!a.quiet && do_micro)
+            fprintf(stderr, "[train] episode %ld/%ld  micro reward %.4f  agree %.3f  e2e %.3f s  "
+                            "switches %.0f\n", ep + 1, episodes, ml.episode_reward, agree, e2e, switches);
         cJSON_Delete(s);
         done++;
     }
-    if (!status && !l.ppo) {
+    if (!status && ((do_macro && !l.ppo) || (do_micro && !ml.ready))) {
         fprintf(stderr, "torta-sim: error: no episode ran; nothing to save\n");
         status = 1;
     }
-    if (!status && save_policy(&l, macro, done, seed0, policy_out, &e))
+    if (!status && do_macro && save_policy(&l, macro, done, seed0, policy_out, &e))
+        status = cli_fail(&e);
+    if (!status && do_micro &&
+        torta_micro_learner_save(&ml, done, seed0, do_macro ? micro_out : policy_out, &e))
         status = cli_fail(&e);
     if (curve) {
         int bad = fclose(curve) != 0;
@@ -180,6 +230,7 @@ int cmd_train(int argc, char **argv)
         status = 130;
     }
     torta_macro_learner_free(&l);
+    torta_micro_learner_free(&ml);
     free(opts);
     run_args_free(&a);
     return status;

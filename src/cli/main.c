@@ -1,5 +1,5 @@
-/* torta-sim: command-line entry point. Subcommands: run (the default), train, ot; plus --help,
- * --version and --list-schedulers. Only this layer prints or exits. */
+/* torta-sim: command-line entry point. Subcommands: run (the default), train, compare, sweep,
+ * bench-check, ot; plus --help, --version and --list-schedulers. Only this layer prints or exits. */
 #include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +35,10 @@ static void usage(FILE *f)
     fputs("usage: torta-sim [run] --topology FILE (--trace FILE | --workload SPEC) [options]\n"
           "       torta-sim train --topology FILE (--trace FILE | --workload SPEC) --policy-out FILE\n"
           "                       [--episodes N] [--curve-out CSV] [options]\n"
+          "       torta-sim compare --topology FILE (--trace FILE | --workload SPEC) --schedulers A,B,...\n"
+          "                         --out DIR [--seeds 1-5] [--jobs N] [options]   (compare --help)\n"
+          "       torta-sim sweep SPEC.json --out DIR [--jobs N]                    (sweep --help)\n"
+          "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
           "       torta-sim --list-schedulers | --help | --version\n"
           "\n"
@@ -61,7 +65,7 @@ static void usage(FILE *f)
           "  --progress          progress on stderr even when it is not a terminal\n"
           "  --quiet             no summary table on stdout\n"
           "\n"
-          "options of train (see docs/training.md):\n"
+          "options of train (see docs/torta.md):\n"
           "  --policy-out FILE   where to write the trained policy (JSON)\n"
           "  --episodes N        simulation episodes (default 50); episode k uses seed + k\n"
           "  --curve-out CSV     learning curve: episode, reward, mean e2e, cost, load std\n"
@@ -155,6 +159,12 @@ int main(int argc, char **argv)
         return torta_cmd_ot(argc - 1, argv + 1);
     if (strcmp(a, "train") == 0)
         return cmd_train(argc - 1, argv + 1);
+    if (strcmp(a, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(a, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(a, "bench-check") == 0)
+        return cmd_bench_check(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     return cmd_run(argc, argv);
