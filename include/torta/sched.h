@@ -31,6 +31,11 @@ typedef struct torta_macro_ops {
     /* A request finished (may be NULL): for learning policies and statistics. */
     void (*on_complete)(void *self, const torta_request *r, const torta_view *v);
     void (*destroy)(void *self);
+    /* Right after plan (may be NULL): moves[i * n_regions + j] = how many waiting, not yet
+     * started requests to move from region i to region j (zeroed before the call). The core
+     * takes the most recently queued ones, transfers their prompts, and counts and charges each
+     * move as a migration. */
+    int (*migrate)(void *self, const torta_view *v, double *moves, torta_err *e);
 } torta_macro_ops;
 
 #define TORTA_DEFER (-1) /* micro: hold the request in the region queue; retried when a server frees */

@@ -523,3 +523,24 @@ void torta_server_recover(torta_sim *sim, int s)
     sim->server_pub[s].alive = 1;
     sim->region_pub[sim->server_pub[s].region].n_alive++;
 }
+
+int32_t torta_server_take_youngest(torta_sim *sim, int s)
+{
+    torta_server *sv = &sim->servers[s];
+    int32_t prev = -1, ri = sv->q_head;
+    if (ri < 0)
+        return -1;
+    while (sim->req[ri].next >= 0) { /* singly linked: walk to the tail (rare: slot boundaries) */
+        prev = ri;
+        ri = sim->req[ri].next;
+    }
+    if (prev >= 0)
+        sim->req[prev].next = -1;
+    else
+        sv->q_head = -1;
+    sv->q_tail = prev;
+    torta_request *r = &sim->req[ri];
+    adjust(sim, s, -1, 0, -kv_need(r), -r->est_work_s);
+    r->server = -1;
+    return ri;
+}

@@ -204,6 +204,10 @@ static int setup_schedulers(torta_sim *sim, const cJSON *c, const torta_run_opts
     if (!sim->demand_hist)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     v->demand_hist = sim->demand_hist;
+    if (sim->macro->migrate)
+        sim->moves = calloc((size_t)sim->n_regions * sim->n_regions, sizeof(double));
+    if (sim->macro->migrate && !sim->moves)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     torta_sched_env env = {sim->seed, v, torta_config_at(c, "scheduler.macro_params"),
                            sim->topo->network_name, o->macro_learner};
     rc = sim->macro->init(&sim->macro_self, &env, e);
@@ -254,6 +258,7 @@ static void sim_free(torta_sim *sim)
     free(sim->region_defer_head);
     free(sim->region_defer_tail);
     free(sim->demand_hist);
+    free(sim->moves);
 }
 
 /* End-of-run bookkeeping: requests still in the system (an interrupted run) get rows too. */

@@ -350,6 +350,53 @@ static int server_recover(torta_sim *sim, int s, int random_fault, torta_err *e)
     return rc;
 }
 
+/* Executes the macro scheduler's migrations: from region i, the region queue's youngest
+ * requests first, then the youngest of its longest server queues. */
+static int migrate_queued(torta_sim *sim, torta_err *e)
+{
+    int R = sim->n_regions;
+    memset(sim->moves, 0, sizeof(double) * (size_t)R * R);
+    int rc = sim->macro->migrate(sim->macro_self, &sim->view, sim->moves, e);
+    if (rc)
+        return torta_err_prefix(e, "macro scheduler %s (migrate)", sim->macro->name);
+    for (int i = 0; i < R; i++) {
+        torta_region_state *g = &sim->region_pub[i];
+        for (int j = 0; j < R; j++) {
+            long n = (long)floor(sim->moves[(size_t)i * R + j]);
+            if (i == j || n <= 0 || sim->region_pub[j].n_alive == 0)
+                continue;
+            for (long k = 0; k < n && !rc; k++) {
+                int32_t ri = -1;
+                if (sim->region_defer_head[i] >= 0) {
+                    int32_t prev = -1;
+                    ri = sim->region_defer_head[i];
+                    while (sim->req[ri].next >= 0) {
+                        prev = ri;
+                        ri = sim->req[ri].next;
+                    }
+                    if (prev >= 0)
+                        sim->req[prev].next = -1;
+                    else
+                        sim->region_defer_head[i] = -1;
+                    sim->region_defer_tail[i] = prev;
+                    g->deferred--;
+                } else {
+                    int best = -1;
+                    for (int s = g->first_server; s < g->first_server + g->n_servers; s++)
+                        if (sim->server_pub[s].queued > 0 &&
+                            (best < 0 || sim->server_pub[s].queued > sim->server_pub[best].queued))
+                            best = s;
+                    if (best < 0)
+                        break; /* nothing waiting any more */
+                    ri = torta_server_take_youngest(sim, best);
+                }
+                rc = torta_sim_migrate(sim, ri, j, e);
+            }
+        }
+    }
+    return rc;
+}
+
 static int slot_tick(torta_sim *sim, torta_err *e)
 {
     int64_t k = (int64_t)llround(sim->now / sim->slot_s);
@@ -372,6 +419,11 @@ static int slot_tick(torta_sim *sim, torta_err *e)
         int rc = sim->macro->plan(sim->macro_self, &sim->view, e);
         if (rc)
             return torta_err_prefix(e, "macro scheduler %s, slot %lld", sim->macro->name, (long long)k);
+    }
+    if (sim->macro->migrate) {
+        int rc = migrate_queued(sim, e);
+        if (rc)
+            return rc;
     }
     if (sim->source_done && sim->in_flight == 0)
         return 0;

@@ -97,6 +97,7 @@ typedef struct torta_sim {
     void *macro_self, *micro_self;
     torta_view view;
     double *demand_hist;
+    double *moves;                /* R x R scratch for the macro scheduler's migrations */
     /* Clock and events. */
     torta_eventq q;
     double now;
@@ -129,6 +130,8 @@ void torta_server_free(torta_server *sv);
  * (running requests first, then the queue in FIFO order). Returns 1 if it was up until now. */
 int torta_server_fail(torta_sim *sim, int s, int32_t *displaced);
 void torta_server_recover(torta_sim *sim, int s);
+/* Removes the most recently queued request of server s (not started), or returns -1. */
+int32_t torta_server_take_youngest(torta_sim *sim, int s);
 
 /* sim.c: in_flight changes by d at sim->now (keeps the time-average number in system). */
 void torta_sim_count_in_system(torta_sim *sim, int d);

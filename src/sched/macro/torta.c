@@ -8,7 +8,9 @@
 #include "sched/macro/torta_macro.h"
 #include "torta/json.h"
 
-static const char *const KEYS[] = {"ot", "forecast", "smoothing", "policy", "reward", "rl", NULL};
+static const char *const KEYS[] = {"ot", "forecast", "smoothing", "policy", "reward", "rl",
+                                   "migration", NULL};
+static const char *const MIGRATION_KEYS[] = {"enabled", "min_gain_s", "max_fraction", NULL};
 
 static void destroy(void *self)
 {
@@ -48,6 +50,14 @@ static int init_variant(void **self, const torta_sched_env *env, const torta_var
         return rc;
     if (!var->smooth)
         t->kappa = 0;
+    const cJSON *mig = cJSON_GetObjectItemCaseSensitive(params, "migration");
+    const char *mw = "scheduler.macro_params.migration";
+    t->migrate = !var->rl_only && (!mig || !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(mig, "enabled")));
+    if (mig && (rc = torta_json_check_keys(mig, mw, MIGRATION_KEYS, e)) != 0)
+        return rc;
+    if ((rc = torta_json_num(mig, "min_gain_s", mw, 0, 1e6, 0, 10.0, &t->migrate_min_gain_s, e)) != 0 ||
+        (rc = torta_json_num(mig, "max_fraction", mw, 0, 1, 0, 0.5, &t->migrate_max_fraction, e)) != 0)
+        return rc;
     cJSON *otp = cJSON_GetObjectItemCaseSensitive(params, "ot");
     cJSON *exact = NULL;
     if (var->exact) { /* exact-ot: same cost model, exact transport */
@@ -114,6 +124,39 @@ static int plan_slot(void *self, const torta_view *v, torta_err *e)
     return 0;
 }
 
+/* Queued requests move when another region would start them sooner by more than min_gain_s
+ * after paying the round trip: enough of them to halve the gap in estimated waits. */
+static int migrate(void *self, const torta_view *v, double *moves, torta_err *e)
+{
+    torta_macro *t = self;
+    int n = t->n;
+    if (!t->migrate)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        const torta_region_state *g = &v->regions[i];
+        int waiting = g->queued + g->deferred;
+        if (waiting == 0 || g->n_alive == 0)
+            continue;
+        double wi = torta_view_region_wait_s(v, i), best_gain = 0;
+        int best = -1;
+        for (int j = 0; j < n; j++) {
+            if (j == i || v->regions[j].n_alive == 0)
+                continue;
+            double gain = wi - torta_view_region_wait_s(v, j) - 2 * v->latency_s[(size_t)i * n + j];
+            if (gain > best_gain) {
+                best_gain = gain;
+                best = j;
+            }
+        }
+        if (best < 0 || best_gain <= t->migrate_min_gain_s)
+            continue;
+        double per_request = g->outstanding_work_s / (g->queued + g->running + g->deferred);
+        double k = 0.5 * best_gain * g->n_alive / fmax(per_request, 1e-9);
+        moves[(size_t)i * n + best] = floor(fmin(k, t->migrate_max_fraction * waiting));
+    }
+    return 0;
+}
+
 static int route(void *self, const torta_request *r, const torta_view *v)
 {
     return torta_plan_route(&((torta_macro *)self)->plan, r->origin, v);
@@ -134,7 +177,7 @@ static void on_complete(void *self, const torta_request *r, const torta_view *v)
     }                                                                                             \
     const torta_macro_ops torta_macro_##ident = {                                                 \
         .name = str, .summary = sum, .init = init_##ident, .plan = plan_slot, .route = route,     \
-        .on_complete = on_complete, .destroy = destroy,                                           \
+        .on_complete = on_complete, .destroy = destroy, .migrate = migrate,                       \
     };
 
 TORTA_VARIANT(torta, "torta", 1, 1, 1, 0, 0, "TORTA: forecasts + OT + PPO multipliers + smoothing")

@@ -50,6 +50,8 @@ typedef struct torta_macro {
     const torta_view *v;
     int n, horizon;
     double kappa;                 /* smoothing: x = kappa x_prev + (1 - kappa) x_new */
+    int migrate;                  /* move queued requests at slot boundaries */
+    double migrate_min_gain_s, migrate_max_fraction;
     ot_planner ot;
     torta_plan plan;
     double *x_new, *x_prev;
