@@ -1,6 +1,6 @@
 /* Example scheduler plugin `cheapest-region` (macro): serve each request in the region with the
  * cheapest electricity among those with spare capacity (estimated drain time per live server
- * below scheduler.macro_params.spare_s, default 10 s); when none has spare capacity, in the
+ * below scheduler.macro_params.spare_s, default 30 s); when none has spare capacity, in the
  * least-loaded region. Ties go to the origin, then to the lowest region index.
  *
  * It shows what a plugin needs: the public headers (include/torta/) and nothing else, a
@@ -30,7 +30,7 @@ static int init(void **self, const torta_sched_env *env, torta_err *e)
     if (!c)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     *self = c;
-    return torta_json_num(env->params, "spare_s", where, 0, 1e9, 0, 10.0, &c->spare_s, e);
+    return torta_json_num(env->params, "spare_s", where, 0, 1e9, 0, 30.0, &c->spare_s, e);
 }
 
 static int route(void *self, const torta_request *r, const torta_view *v)

@@ -1,6 +1,6 @@
 /* Macro baseline `nearest`: the region closest to the request's origin (one-way latency, the
  * origin itself first) that has spare capacity, i.e. an estimated drain time per live server
- * (torta_view_region_wait_s) below scheduler.macro_params.spare_s (default 10 s); when no region
+ * (torta_view_region_wait_s) below scheduler.macro_params.spare_s (default 30 s); when no region
  * has spare capacity, the least-loaded one (as `least-loaded`). It is the geo-proximity routing
  * of CDNs and cloud DNS load balancers (nearest healthy endpoint, spill over when full), reduced
  * to one load signal; it ignores prices and the network bandwidth. Ties go to the origin, then
@@ -25,7 +25,7 @@ static int init(void **self, const torta_sched_env *env, torta_err *e)
     if (!n)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     *self = n;
-    return torta_json_num(env->params, "spare_s", w, 0, 1e12, 0, 10.0, &n->spare_s, e);
+    return torta_json_num(env->params, "spare_s", w, 0, 1e12, 0, 30.0, &n->spare_s, e);
 }
 
 static int route(void *self, const torta_request *r, const torta_view *v)
