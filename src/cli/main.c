@@ -59,6 +59,7 @@ static void usage(FILE *f)
           "  --micro NAME        micro (server) scheduler      (= --set scheduler.micro=NAME)\n"
           "  --seed N            master random seed            (= --set seed=N)\n"
           "  --slot-s S          macro timeslot in seconds     (= --set slot_s=S)\n"
+          "  --plugin FILE.so    load scheduler plugins (repeatable; then --list-schedulers lists theirs)\n"
           "  --faults FILE       server failures / region outages: CSV time_s,region,server,duration_s\n"
           "                      (empty server = whole region; random failures: faults.mtbf_h)\n"
           "  --out DIR           write requests.csv, slots.csv, summary.json, config.json to DIR\n"
