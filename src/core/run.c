@@ -3,6 +3,7 @@
 #include "torta/run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,6 +326,14 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
                            (long long)sim.completed, (long long)sim.rejected, (long long)sim.in_flight);
     if (!rc)
         rc = flush_in_flight(&sim, e);
+    const char *first_warning = NULL;
+    long n_warnings = sim.source ? torta_source_warnings(sim.source, &first_warning) : 0;
+    if (!rc && n_warnings > 0 && o->warn) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%ld request(s) were adjusted while reading the workload (first: %s)",
+                 n_warnings, first_warning ? first_warning : "?");
+        o->warn(o->warn_ud, msg);
+    }
     if (!rc)
         rc = torta_metrics_close(sim.metrics, e);
     cJSON *sum = NULL;

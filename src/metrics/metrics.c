@@ -308,6 +308,9 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     for (int i = 0; i < sim->topo->n_dropped; i++)
         cJSON_AddItemToArray(dropped, cJSON_CreateString(sim->topo->dropped[i]));
     cJSON_AddStringToObject(s, "workload", workload);
+    const char *first = NULL;
+    long fixed = torta_source_warnings(sim->source, &first);
+    cJSON_AddNumberToObject(s, "workload_warnings", (double)fixed);
     cJSON *sch = cJSON_AddObjectToObject(s, "scheduler");
     cJSON_AddStringToObject(sch, "macro", sim->macro->name);
     cJSON_AddStringToObject(sch, "micro", sim->micro->name);
