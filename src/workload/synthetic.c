@@ -269,6 +269,9 @@ static int parse_weights(const char *spec_s, const char *text, int n, double *w,
                              spec_s, n);
     if (!(sum > 0))
         return torta_err_set(e, TORTA_EINPUT, "workload spec '%s': weights: all zero", spec_s);
+    if (!isfinite(sum)) /* rates are w_i / sum: an infinite sum would silently zero them */
+        return torta_err_set(e, TORTA_EINPUT,
+                             "workload spec '%s': weights: too large (their sum overflows)", spec_s);
     return 0;
 }
 
