@@ -37,7 +37,7 @@ libs=$(pkg-config --libs gsl libcjson igraph)
 for n in "${names[@]}"; do
   $cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -Iinclude -Isrc \
     -fsanitize=fuzzer $san "tests/fuzz/$n.c" -o "$build/$n" "$build/libtorta_core.a" \
-    $libs -lglpk -lm
+    $libs -lglpk -lm -ldl
 done
 echo "fuzz: built ${names[*]} in $(( $(date +%s) - t0 )) s" >&2
 
@@ -52,6 +52,7 @@ for n in "${names[@]}"; do
   dict=()
   [ -f "tests/fuzz/${n#fuzz_}.dict" ] && dict=(-dict="tests/fuzz/${n#fuzz_}.dict")
   log="$build/$n.log"
+  rm -f "$build/artifacts/$n"-*
   if [ "$seconds" -eq 0 ]; then
     args=(-runs=0 "$seeds")
   else
