@@ -10,7 +10,6 @@
 #include "cli/cmds.h"
 #include "cli/run_args.h"
 #include "metrics/metrics.h"
-#include "torta/sched.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -75,16 +74,6 @@ static void usage(FILE *f)
           "\n"
           "Exit status: 0 success, 2 bad input, 1 other errors, 130 interrupted.\n",
           f);
-}
-
-static void list_schedulers(void)
-{
-    printf("macro schedulers (--macro):\n");
-    for (const torta_macro_ops *const *p = torta_macro_all(); *p; p++)
-        printf("  %-18s %s\n", (*p)->name, (*p)->summary);
-    printf("micro schedulers (--micro):\n");
-    for (const torta_micro_ops *const *p = torta_micro_all(); *p; p++)
-        printf("  %-18s %s\n", (*p)->name, (*p)->summary);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -152,8 +141,8 @@ int main(int argc, char **argv)
         printf("torta-sim %s\n", TORTA_VERSION);
         return 0;
     }
-    if (strcmp(a, "--list-schedulers") == 0) {
-        list_schedulers();
+    if (strcmp(a, "--list-schedulers") == 0 && argc == 2) { /* with --plugin: the run path */
+        cli_list_schedulers(stdout);
         return 0;
     }
     if (strcmp(a, "ot") == 0)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: requests simulated per wall-clock second and peak resident memory for
+# synthetic workloads (1M requests over GEANT 2012, 40 regions x 8 servers; 1M and 10M over
+# Cogent, 197 sites x 8 servers) and for the shipped default run. Figures only, not a test.
+# Usage: bench/e2e.sh [build dir] [--10m]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build}/torta-sim
+big=${2:-}
+servers='regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":8}]'
+lengths=traces/AzureLLMInferenceTrace_conv.csv
+
+measure() { # label, requests, args...
+  local label=$1 n=$2; shift 2
+  local t0 t1 mem
+  t0=$(date +%s.%N)
+  mem=$( { /usr/bin/time -f "%M" "$bin" "$@" --quiet >/dev/null; } 2>&1 | tail -1 )
+  t1=$(date +%s.%N)
+  awk -v l="$label" -v n="$n" -v a="$t0" -v b="$t1" -v m="$mem" \
+    'BEGIN { printf "%-44s %9d req  %7.2f s  %9.0f req/s  peak %6.1f MB\n", l, n, b - a, n / (b - a), m / 1024 }'
+}
+
+echo "torta-sim end-to-end benchmark ($(nproc) cores; one process, one core)"
+measure "default: Abilene x Azure conv (quickstart)" 19366 \
+  --topology topologies/Abilene.gml --trace traces/AzureLLMInferenceTrace_conv.csv --seed 7
+measure "GEANT 40 regions x 8 servers, poisson 1M" 1000000 \
+  --topology topologies/Geant2012.gml --set "$servers" \
+  --workload "poisson:rate_per_s=600,duration_s=1666.67,lengths=$lengths"
+measure "Cogent 197 sites x 8 servers, poisson 1M" 1000000 \
+  --topology topologies/Cogentco.gml --set "$servers" \
+  --workload "poisson:rate_per_s=3000,duration_s=333.33,lengths=$lengths"
+if [ "$big" = "--10m" ]; then
+  measure "Cogent 197 sites x 8 servers, poisson 10M" 10000000 \
+    --topology topologies/Cogentco.gml --set "$servers" \
+    --workload "poisson:rate_per_s=3000,duration_s=3333.33,lengths=$lengths"
+fi
