@@ -47,6 +47,13 @@ typedef struct torta_micro_ops {
     int (*pick)(void *self, const torta_request *r, int region, const torta_view *v);
     void (*on_complete)(void *self, const torta_request *r, const torta_view *v);
     void (*destroy)(void *self);
+    /* Live migration (may be NULL): called every scheduler.rebalance_s seconds for each region;
+     * writes up to max_moves pairs (from, to) of servers of that region into moves[2k],
+     * moves[2k+1] and returns how many. The core moves one running request of `from` (the one
+     * with the smallest KV cache) to `to` at the end of the iteration under way, copies its KV
+     * cache over the intra-region network (network.intra_region_gbps) and resumes it there;
+     * each move is counted and charged (network.intra_region_usd_per_gb). */
+    int (*rebalance)(void *self, int region, const torta_view *v, int32_t *moves, int max_moves);
 } torta_micro_ops;
 
 const torta_macro_ops *torta_macro_find(const char *name);

@@ -66,6 +66,38 @@ static torta_run_ent heap_pop(torta_server *sv)
     return top;
 }
 
+/* Removes heap entry k (live migration takes a request out of the middle of the batch). */
+static void heap_remove_at(torta_server *sv, int32_t k)
+{
+    torta_run_ent x = sv->heap[--sv->heap_n];
+    if (k == sv->heap_n)
+        return;
+    int32_t i = k, n = sv->heap_n;
+    while (i > 0) { /* up */
+        int32_t p = (i - 1) / 2;
+        if (sv->heap[p].fin_iter < x.fin_iter ||
+            (sv->heap[p].fin_iter == x.fin_iter && sv->heap[p].req < x.req))
+            break;
+        sv->heap[i] = sv->heap[p];
+        i = p;
+    }
+    for (;;) { /* down */
+        int32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && (sv->heap[c + 1].fin_iter < sv->heap[c].fin_iter ||
+                          (sv->heap[c + 1].fin_iter == sv->heap[c].fin_iter &&
+                           sv->heap[c + 1].req < sv->heap[c].req)))
+            c++;
+        if (x.fin_iter < sv->heap[c].fin_iter ||
+            (x.fin_iter == sv->heap[c].fin_iter && x.req < sv->heap[c].req))
+            break;
+        sv->heap[i] = sv->heap[c];
+        i = c;
+    }
+    sv->heap[i] = x;
+}
+
 /* Keeps the server's and its region's public counters in step. */
 static void adjust(torta_sim *sim, int s, int dq, int dr, double dtok, double dwork)
 {
@@ -281,11 +313,21 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
         adjust(sim, s, -1, +1, 0, 0);
         pub->kv_used_tokens += kv_need(r);
         r->admit_iter = i;
+        if (r->generated > 0) { /* resumed after a live migration: its KV cache came along */
+            r->ctx_base = (int64_t)r->input_tokens + r->generated - (int64_t)i;
+            sv->dec_b++;
+            sv->dec_s += r->ctx_base;
+            int rc = heap_push(sv, i + (uint64_t)(r->output_tokens - r->generated) - 1, ri);
+            if (rc)
+                return torta_err_set(e, rc, "out of memory");
+            continue;
+        }
         r->admit_s = sim->now;
         r->switch_s = sv->load_total_s - r->load_mark_s;
         double in = r->input_tokens;
+        r->ctx_base = (int64_t)r->input_tokens - (int64_t)i;
         sv->pre_n++;
-        sv->pre_s += (int64_t)r->input_tokens - (int64_t)i;
+        sv->pre_s += r->ctx_base;
         sv->pre_p += in;
         sv->pre_q += in * in;
         int rc = heap_push(sv, i + (uint64_t)r->output_tokens - 1, ri);
@@ -335,14 +377,12 @@ static int plan(torta_sim *sim, int s, torta_err *e)
     return rc;
 }
 
-/* A request that would join the batch at the next boundary cuts a long decode jump short. */
-static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_err *e)
+/* Ends the decode jump under way at the end of its current iteration (the batch is about to
+ * change). */
+static int cut_jump(torta_sim *sim, int s, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
-    const torta_server_state *pub = &sim->server_pub[s];
-    if (!sv->active || pub->loading || sv->seg_prefill || sv->seg_n <= 1 ||
-        r->model != pub->resident_model || pub->running >= sim->max_batch ||
-        pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
+    if (!sv->active || sim->server_pub[s].loading || sv->seg_prefill || sv->seg_n <= 1)
         return 0;
     double elapsed = sim->now - sv->seg_start;
     double a = sv->seg_alpha, b = sv->seg_beta, k;
@@ -367,6 +407,85 @@ static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_e
     return torta_sim_push(sim, sv->seg_start + seg_time(sv, n), EV_SERVER, sv->epoch, s, e);
 }
 
+/* A request that would join the batch at the next boundary cuts a long decode jump short. */
+static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_err *e)
+{
+    const torta_server_state *pub = &sim->server_pub[s];
+    if (r->model != pub->resident_model || pub->running >= sim->max_batch ||
+        pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
+        return 0;
+    return cut_jump(sim, s, e);
+}
+
+int torta_server_mark_migration(torta_sim *sim, int from, int to, torta_err *e)
+{
+    torta_server *sv = &sim->servers[from];
+    if (sim->mode != TORTA_SERVICE_BATCHING || !sv->active || sv->seg_prefill ||
+        sim->server_pub[from].loading)
+        return 0; /* only a decoding batch has running state worth moving */
+    uint64_t end = sv->seg_first + sv->seg_n;
+    int32_t best = -1;
+    for (int32_t k = 0; k < sv->heap_n; k++) {
+        const torta_request *r = &sim->req[sv->heap[k].req];
+        if (r->migrate_to >= 0 || sv->heap[k].fin_iter < end)
+            continue; /* already leaving, or done by the end of this segment anyway */
+        if (best < 0 || r->ctx_base < sim->req[best].ctx_base ||
+            (r->ctx_base == sim->req[best].ctx_base && sv->heap[k].req < best))
+            best = sv->heap[k].req;
+    }
+    if (best < 0)
+        return 0;
+    sim->req[best].migrate_to = to;
+    sv->pending_out++;
+    int rc = cut_jump(sim, from, e);
+    return rc ? rc : 1;
+}
+
+/* At an iteration boundary: marked requests leave with their KV cache. */
+static int send_marked(torta_sim *sim, int s, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_server_state *pub = &sim->server_pub[s];
+    for (int32_t k = 0; k < sv->heap_n && sv->pending_out > 0;) {
+        int32_t ri = sv->heap[k].req;
+        torta_request *r = &sim->req[ri];
+        if (r->migrate_to < 0 || sv->heap[k].fin_iter < sv->iter) {
+            k++;
+            continue; /* finishing now: completes here instead */
+        }
+        int to = r->migrate_to;
+        heap_remove_at(sv, k); /* the entry moved into k is examined next */
+        sv->dec_b--;
+        sv->dec_s -= r->ctx_base;
+        pub->kv_used_tokens -= kv_need(r);
+        adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+        r->generated += (int32_t)(sv->iter - r->admit_iter);
+        r->migrate_to = -1;
+        sv->pending_out--;
+        int rc = torta_sim_kv_transfer(sim, ri, to, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int torta_server_enqueue_resumed(torta_sim *sim, int s, int32_t ri, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_request *r = &sim->req[ri];
+    r->server = s;
+    r->load_mark_s = sv->load_total_s;
+    r->est_work_s = torta_server_est_work_s(sim, s, r);
+    r->next = sv->q_head; /* ahead of requests that have not started */
+    sv->q_head = ri;
+    if (sv->q_tail < 0)
+        sv->q_tail = ri;
+    adjust(sim, s, +1, 0, kv_need(r), r->est_work_s);
+    if (!sv->active)
+        return plan(sim, s, e);
+    return maybe_cut_jump(sim, s, r, e);
+}
+
 double torta_server_est_work_s(const torta_sim *sim, int s, const torta_request *r)
 {
     if (sim->mode != TORTA_SERVICE_BATCHING)
@@ -374,6 +493,8 @@ double torta_server_est_work_s(const torta_sim *sim, int s, const torta_request 
     size_t sm = (size_t)s * sim->n_models + r->model;
     const torta_perf *p = &sim->perf_sm[sm];
     double in = r->input_tokens;
+    if (r->generated > 0) /* resumed: no prefill, fewer tokens to go */
+        return (r->output_tokens - r->generated) * sim->est_tok_s_sm[sm];
     return p->p0 + p->p1 * in + p->p2 * in * in + r->output_tokens * sim->est_tok_s_sm[sm];
 }
 
@@ -440,13 +561,22 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
             sv->pre_s = 0;
             sv->pre_p = sv->pre_q = 0;
         }
+        if (sv->pending_out > 0) {
+            int rc = send_marked(sim, s, e);
+            if (rc)
+                return rc;
+        }
         while (sv->heap_n > 0 && sv->heap[0].fin_iter < sv->iter) {
             torta_run_ent x = heap_pop(sv);
             torta_request *r = &sim->req[x.req];
             sv->dec_b--;
-            sv->dec_s -= (int64_t)r->input_tokens - (int64_t)r->admit_iter;
+            sv->dec_s -= r->ctx_base;
             pub->kv_used_tokens -= kv_need(r);
             r->finish_s = sim->now;
+            if (r->migrate_to >= 0) { /* finished before it could leave */
+                r->migrate_to = -1;
+                sv->pending_out--;
+            }
             adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
             int rc = torta_sim_complete(sim, x.req, e);
             if (rc)
@@ -477,6 +607,7 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
         int32_t ri = sv->heap[k].req;
         torta_request *r = &sim->req[ri];
         adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+        r->migrate_to = -1;
         r->next = -1;
         if (tail >= 0)
             sim->req[tail].next = ri;
@@ -497,6 +628,7 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
         ri = nxt;
     }
     sv->heap_n = 0;
+    sv->pending_out = 0;
     sv->q_head = sv->q_tail = -1;
     sv->dec_b = sv->pre_n = 0;
     sv->dec_s = sv->pre_s = 0;

@@ -38,6 +38,17 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
     if (!rc)
         rc = torta_json_num(torta_config_at(c, "network"), "bytes_per_token", "network", 0, 1e9, 1, 0,
                             &sim->bytes_per_token, e);
+    double intra_gbps = 100;
+    if (!rc)
+        rc = torta_json_num(torta_config_at(c, "network"), "intra_region_gbps", "network", 1e-6, 1e6, 0,
+                            100, &intra_gbps, e);
+    sim->intra_bps = intra_gbps * 1e9;
+    if (!rc)
+        rc = torta_json_num(torta_config_at(c, "network"), "intra_region_usd_per_gb", "network", 0, 1e3,
+                            0, 0.01, &sim->intra_usd_per_gb, e);
+    if (!rc)
+        rc = torta_json_num(torta_config_at(c, "scheduler"), "rebalance_s", "scheduler", 1e-3, 1e9, 0,
+                            1.0, &sim->rebalance_s, e);
     if (rc)
         return rc;
     if (seed != floor(seed))

@@ -264,6 +264,7 @@ static int arrival(torta_sim *sim, torta_err *e)
     r->prefix_hash = in->prefix_hash;
     r->n_prefix_blocks = in->n_prefix_blocks;
     r->server = -1;
+    r->migrate_to = -1;
     r->status = TORTA_REQ_PENDING;
     r->origin = in->origin;
     if (in->origin_name) {
@@ -320,6 +321,7 @@ static int server_fail(torta_sim *sim, int s, int random_fault, torta_err *e)
         sim->req[ri].retries++;
         sim->retries++;
         sim->req[ri].server = -1;
+        sim->req[ri].generated = 0; /* its KV cache died with the server: start over */
         rc = place(sim, ri, 0, e);
         ri = nxt;
     }
@@ -397,6 +399,60 @@ static int migrate_queued(torta_sim *sim, torta_err *e)
     return rc;
 }
 
+int torta_sim_kv_transfer(torta_sim *sim, int32_t ri, int to, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    double bytes = ((double)r->input_tokens + r->generated) * sim->catalog->models[r->model].kv_bytes_per_token;
+    r->server = to;
+    r->live_migrations++;
+    sim->live_migrations++;
+    sim->kv_bytes_moved += bytes;
+    torta_metrics_migration(sim->metrics, r->serve_region, bytes / 1e9 * sim->intra_usd_per_gb, 0);
+    return torta_sim_push(sim, sim->now + bytes * 8.0 / sim->intra_bps, EV_KV_ARRIVE, 0, ri, e);
+}
+
+/* A live-migrated request's KV cache reached its new server (or a server that failed
+ * meanwhile: then it starts over in the region like any displaced request). */
+static int kv_arrive(torta_sim *sim, int32_t ri, torta_err *e)
+{
+    torta_request *r = &sim->req[ri];
+    int s = r->server;
+    if (sim->server_pub[s].alive)
+        return torta_server_enqueue_resumed(sim, s, ri, e);
+    r->generated = 0;
+    r->retries++;
+    sim->retries++;
+    r->server = -1;
+    int rc = place(sim, ri, 0, e);
+    return rc > 0 ? 0 : rc;
+}
+
+/* Every scheduler.rebalance_s: the micro scheduler may move running requests between servers. */
+static int rebalance(torta_sim *sim, torta_err *e)
+{
+    enum { MAX_MOVES = 16 };
+    int32_t moves[2 * MAX_MOVES];
+    for (int g = 0; g < sim->n_regions; g++) {
+        const torta_region_state *reg = &sim->region_pub[g];
+        if (reg->n_alive < 2)
+            continue;
+        int n = sim->micro->rebalance(sim->micro_self, g, &sim->view, moves, MAX_MOVES);
+        for (int k = 0; k < n && k < MAX_MOVES; k++) {
+            int from = moves[2 * k], to = moves[2 * k + 1];
+            int lo = reg->first_server, hi = lo + reg->n_servers;
+            if (from < lo || from >= hi || to < lo || to >= hi || from == to ||
+                !sim->server_pub[from].alive || !sim->server_pub[to].alive)
+                return torta_err_set(e, TORTA_EINTERNAL, "micro scheduler %s asked to move a "
+                                     "request from server %d to %d, not two live servers of region %s",
+                                     sim->micro->name, from, to, reg->name);
+            int rc = torta_server_mark_migration(sim, from, to, e);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return torta_sim_push(sim, sim->now + sim->rebalance_s, EV_REBALANCE, 0, 0, e);
+}
+
 static int slot_tick(torta_sim *sim, torta_err *e)
 {
     int64_t k = (int64_t)llround(sim->now / sim->slot_s);
@@ -458,6 +514,8 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
 {
     /* The first slot opens before any arrival, so an arrival at t = 0 counts in slot 0. */
     int rc = torta_sim_push(sim, 0.0, EV_SLOT, 0, 0, e);
+    if (!rc && sim->micro->rebalance)
+        rc = torta_sim_push(sim, sim->rebalance_s, EV_REBALANCE, 0, 0, e);
     if (!rc)
         rc = pull_next(sim, e);
     double t0 = wall_s(), last = t0;
@@ -495,6 +553,12 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
             break;
         case EV_RECOVER:
             rc = server_recover(sim, (int)ev.a, ev.epoch == 1, e);
+            break;
+        case EV_REBALANCE:
+            rc = rebalance(sim, e);
+            break;
+        case EV_KV_ARRIVE:
+            rc = kv_arrive(sim, (int32_t)ev.a, e);
             break;
         default:
             rc = torta_server_on_event(sim, (int)ev.a, (int)ev.type, e);

@@ -12,7 +12,8 @@
 #include "torta/view.h"
 #include "torta/workload.h"
 
-enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE, EV_FAIL, EV_RECOVER };
+enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE, EV_FAIL, EV_RECOVER, EV_REBALANCE,
+       EV_KV_ARRIVE };
 
 typedef enum { TORTA_SERVICE_BATCHING, TORTA_SERVICE_EXPONENTIAL, TORTA_SERVICE_DETERMINISTIC } torta_service_mode;
 
@@ -51,6 +52,7 @@ typedef struct torta_server {
     double load_total_s;
     int64_t switches, switches_slot;
     int32_t down;                /* overlapping failures in force (alive when 0) */
+    int32_t pending_out;         /* running requests marked to migrate at the next boundary */
     double mem_budget_bytes;     /* tp x GPU memory x kv_utilization: weights + KV cache */
     double *last_used;           /* per model: when it last became active (LRU) */
     double gpu_usd_per_s;        /* tp GPUs at the regional price */
@@ -109,6 +111,9 @@ typedef struct torta_sim {
     int64_t migrations, retries, failures;
     double *mtbf_s_g, mttr_s;     /* per GPU type (0 = never fails); mean time to repair */
     gsl_rng *rng_faults;
+    int64_t live_migrations;
+    double kv_bytes_moved, intra_bps, intra_usd_per_gb, rebalance_s;
+    int32_t *rebalance_moves;
     double in_system_area;        /* integral of in_flight over time (Little's law) */
     double in_system_since;       /* time of the last change of in_flight */
     torta_metrics *metrics;
@@ -130,9 +135,16 @@ void torta_server_free(torta_server *sv);
  * (running requests first, then the queue in FIFO order). Returns 1 if it was up until now. */
 int torta_server_fail(torta_sim *sim, int s, int32_t *displaced);
 void torta_server_recover(torta_sim *sim, int s);
+/* Marks the running request of server `from` with the smallest context to move to server `to`
+ * at the end of the iteration under way. Returns 1 if one was marked. */
+int torta_server_mark_migration(torta_sim *sim, int from, int to, torta_err *e);
+/* A migrated request's KV cache arrived: it joins the head of server s's queue and resumes. */
+int torta_server_enqueue_resumed(torta_sim *sim, int s, int32_t req, torta_err *e);
 /* Removes the most recently queued request of server s (not started), or returns -1. */
 int32_t torta_server_take_youngest(torta_sim *sim, int s);
 
+/* sim.c: a running request left server s for server `to` with its KV cache. */
+int torta_sim_kv_transfer(torta_sim *sim, int32_t req, int to, torta_err *e);
 /* sim.c: in_flight changes by d at sim->now (keeps the time-average number in system). */
 void torta_sim_count_in_system(torta_sim *sim, int d);
 /* server.c: estimated server-seconds of work of request r on server s (or, for region, on the

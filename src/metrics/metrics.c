@@ -106,7 +106,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, tort
         m->req_csv = open_csv(dir, "requests.csv", &m->req_buf,
                               "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                               "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
-                              "e2e_s,migrated,retries,status\n", e);
+                              "e2e_s,migrated,live_migrated,retries,status\n", e);
         if (!m->req_csv)
             return e->code;
         m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf,
@@ -199,6 +199,8 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     }
     *p++ = ',';
     p = torta_fmt_i64(p, r->migrations);
+    *p++ = ',';
+    p = torta_fmt_i64(p, r->live_migrations);
     *p++ = ',';
     p = torta_fmt_i64(p, r->retries);
     *p++ = ',';
@@ -384,6 +386,8 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(s, "migrations", (double)sim->migrations);
     cJSON_AddNumberToObject(s, "server_failures", (double)sim->failures);
     cJSON_AddNumberToObject(s, "retries", (double)sim->retries);
+    cJSON_AddNumberToObject(s, "live_migrations", (double)sim->live_migrations);
+    cJSON_AddNumberToObject(s, "kv_bytes_moved", sim->kv_bytes_moved);
     cJSON_AddNumberToObject(s, "slots", (double)m->slots);
     cJSON_AddNumberToObject(s, "sim_time_s", sim->now);
     cJSON_AddNumberToObject(s, "events", (double)sim->events);
