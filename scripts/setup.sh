@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config libgsl-dev libcjson-dev libigraph-dev check libglpk-dev
           python3 python3-numpy)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-matplotlib python3-pot python3-simpy3 valgrind clang libclang-rt-dev)
+  packages+=(python3-matplotlib python3-pot python3-simpy3 valgrind clang libclang-rt-dev openmpi-bin libopenmpi-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

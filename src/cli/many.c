@@ -74,6 +74,9 @@ static void on_point(void *ud, const torta_points *pl, int i, const torta_point_
     const progress_ctx *c = ud;
     if (r->status == TORTA_PT_FAILED)
         fprintf(stderr, "[%s] %d/%d %s FAILED: %s\n", c->what, n_done, n_todo, pl->p[i].id, r->error);
+    else if (!c->quiet && r->rank > 0)
+        fprintf(stderr, "[%s] %d/%d %s %s (%.2f s, rank %d)\n", c->what, n_done, n_todo, pl->p[i].id,
+                torta_point_status_name(r->status), r->wall_s, r->rank);
     else if (!c->quiet)
         fprintf(stderr, "[%s] %d/%d %s %s (%.2f s)\n", c->what, n_done, n_todo, pl->p[i].id,
                 torta_point_status_name(r->status), r->wall_s);

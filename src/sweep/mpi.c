@@ -35,6 +35,7 @@ static int master(const torta_points *pl, const torta_sweep_opts *o, torta_point
         MPI_Recv(&m, (int)sizeof m, MPI_BYTE, st.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &st);
         if (m.idx >= 0 && m.idx < pl->n) {
             res[m.idx] = m.r;
+            res[m.idx].rank = st.MPI_SOURCE;
             n_done++;
             if (o->progress)
                 o->progress(o->progress_ud, pl, m.idx, &res[m.idx], n_done, n_todo);

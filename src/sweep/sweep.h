@@ -86,6 +86,7 @@ typedef struct torta_point_result {
     int status;           /* torta_point_status */
     double wall_s;        /* wall-clock seconds (manifest.csv only: not deterministic); < 0 unknown */
     double key[TORTA_SWEEP_KEY_METRICS]; /* torta_sweep_key_metrics() of the summary, NAN if none */
+    int rank;             /* the MPI rank that ran it (0: local) */
     char error[1024];
 } torta_point_result;
 
