@@ -1,10 +1,11 @@
-/* Log-bucketed latency histogram. */
+/* Log-linear latency histogram (see histogram.h). */
 #include "metrics/histogram.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define HIST_LO 1e-7
+#define MIN_EXP (-24) /* 2^-24 s is the smallest value with its own bucket */
 
 int torta_hist_init(torta_hist *h)
 {
@@ -22,16 +23,21 @@ void torta_hist_free(torta_hist *h)
     h->count = NULL;
 }
 
+static size_t bucket_of(double x)
+{
+    if (!(x >= 0x1p-24))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int64_t octave = (int64_t)((bits >> 52) & 0x7ff) - 1023 - MIN_EXP;
+    uint64_t sub = (bits >> (52 - TORTA_HIST_SUB_BITS)) & ((1u << TORTA_HIST_SUB_BITS) - 1);
+    int64_t b = (octave << TORTA_HIST_SUB_BITS) + (int64_t)sub;
+    return b >= TORTA_HIST_BUCKETS ? TORTA_HIST_BUCKETS + 1 : (size_t)b + 1;
+}
+
 void torta_hist_add(torta_hist *h, double x)
 {
-    size_t b;
-    if (!(x >= HIST_LO)) {
-        b = 0;
-    } else {
-        double k = floor(log10(x / HIST_LO) * TORTA_HIST_PER_DECADE);
-        b = k >= TORTA_HIST_BUCKETS ? TORTA_HIST_BUCKETS + 1 : (size_t)k + 1;
-    }
-    h->count[b]++;
+    h->count[bucket_of(x)]++;
     h->n++;
     h->sum += x;
     if (x < h->min)
@@ -58,17 +64,17 @@ double torta_hist_quantile(const torta_hist *h, double p)
         if (seen < rank)
             continue;
         double v;
-        if (b == 0) /* below 1e-7 s: the exact minimum is within 1e-7 s of the answer */
-            v = h->min;
-        else if (b == TORTA_HIST_BUCKETS + 1)
+        if (b == 0) {
+            v = h->min; /* below 2^-24 s: the minimum is within 60 ns of the answer */
+        } else if (b == TORTA_HIST_BUCKETS + 1) {
             v = h->max;
-        else /* geometric middle of the bucket */
-            v = HIST_LO * pow(10.0, ((double)(b - 1) + 0.5) / TORTA_HIST_PER_DECADE);
-        if (v < h->min)
-            v = h->min;
-        if (v > h->max)
-            v = h->max;
-        return v;
+        } else { /* middle of the bucket: octave 2^(o + MIN_EXP), sub-bucket of 1/512 of it */
+            size_t k = b - 1;
+            int octave = (int)(k >> TORTA_HIST_SUB_BITS) + MIN_EXP;
+            double sub = (double)(k & ((1u << TORTA_HIST_SUB_BITS) - 1)) + 0.5;
+            v = ldexp(1.0 + sub / (1u << TORTA_HIST_SUB_BITS), octave);
+        }
+        return fmin(fmax(v, h->min), h->max);
     }
     return h->max;
 }
