@@ -4,6 +4,7 @@
  * errors, the policy fingerprint (catalogue, not topology), and torta-rl's argmax scoring with a
  * hand-set linear policy (any region size), including the errors of a wrong policy file. */
 #include <check.h>
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "torta/config.h"
 #include "torta/json.h"
 #include "torta/policy_io.h"
+#include "torta/rng.h"
 #include "torta/sched.h"
 
 #define MAXS 8
@@ -426,6 +428,87 @@ START_TEST(test_rl_argmax_scoring)
 }
 END_TEST
 
+/* torta-rl's own evaluation forward (plain loops, transposed weights) picks what the library's
+ * softmax (BLAS forward) ranks first, for random relu and tanh networks and random states. */
+START_TEST(test_rl_forward_matches_library)
+{
+    const torta_micro_ops *ops = torta_micro_find("torta-rl");
+    char path[] = "/tmp/test_micro_policy_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    close(fd);
+    gsl_rng *r = torta_rng_stream(3, "test-micro");
+    ck_assert_ptr_nonnull(r);
+    for (int act = 0; act < 2; act++) {
+        world w;
+        world_init(&w, 7);
+        char fp[96];
+        micro_fingerprint(&w.v, fp, sizeof fp);
+        torta_policy p;
+        torta_err e = {0};
+        size_t sizes[4] = {MICRO_N_FEATURES, 9, 5, 1};
+        ck_assert_int_eq(torta_policy_init(&p, TORTA_POLICY_SOFTMAX, 4, sizes,
+                                           act ? TORTA_ACT_TANH : TORTA_ACT_RELU, &e), 0);
+        ck_assert_int_eq(torta_mlp_init_orthogonal(&p.net, r, sqrt(2.0), 1.0, &e), 0);
+        for (size_t i = 0; i < p.net.n_params; i++) /* non-zero biases too */
+            p.net.params[i] += 0.1 * (gsl_rng_uniform(r) - 0.5);
+        double x[MICRO_N_FEATURES];
+        for (int k = 0; k < 50; k++) { /* a non-trivial normaliser */
+            for (int i = 0; i < MICRO_N_FEATURES; i++)
+                x[i] = i + (1 + i % 3) * gsl_ran_ugaussian(r);
+            torta_norm_update(&p.norm, x);
+        }
+        ck_assert_int_eq(torta_policy_set_features(&p, MICRO_N_FEATURES, micro_feature_names, &e), 0);
+        ck_assert_int_eq(torta_policy_set_fingerprint(&p, fp, &e), 0);
+        ck_assert_int_eq(torta_policy_save(&p, path, &e), 0);
+        torta_policy loaded;
+        ck_assert_int_eq(torta_policy_load(path, &loaded, &e), 0);
+        torta_mlp_ws ws;
+        ck_assert_int_eq(torta_mlp_ws_init(&ws, &loaded.net, 8, &e), 0);
+        micro_params prm = defaults();
+        micro_est m;
+        ck_assert_int_eq(micro_est_init(&m, &w.v, &prm, &e), 0);
+        void *self = NULL;
+        ck_assert_msg(rl_init(ops, &w, path, &self, &e) == 0, "%s", e.msg);
+        int models[3] = {w.l70, w.l13, w.l7}, differ = 0;
+        unsigned picked = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            for (int s = 0; s < 7; s++) {
+                torta_server_state *st = &w.srv[s];
+                st->resident_model = models[gsl_rng_uniform_int(r, 3)];
+                st->resident_mask = UINT64_C(1) << st->resident_model |
+                                    UINT64_C(1) << models[gsl_rng_uniform_int(r, 3)];
+                st->outstanding_work_s = 50 * gsl_rng_uniform(r);
+                st->running = (int)gsl_rng_uniform_int(r, 30);
+                st->kv_used_tokens = 400000 * gsl_rng_uniform(r);
+                st->util_last_slot = gsl_rng_uniform(r);
+                st->last_switch_s = w.v.now_s - 200 * gsl_rng_uniform(r);
+            }
+            torta_request q = req(models[gsl_rng_uniform_int(r, 3)], 100 + trial, 20 + trial % 50);
+            micro_est_candidates(&m, &q, 0);
+            micro_est_features(&m, &q);
+            double probs[8];
+            ck_assert_int_eq(torta_cand_probs(&loaded, &ws, (size_t)m.n_cand, m.feats, probs, NULL, &e), 0);
+            int want = m.cand[torta_cand_argmax(probs, (size_t)m.n_cand)].server;
+            int got = ops->pick(self, &q, 0, &w.v);
+            micro_est_placed(&m, &q, got); /* keep both trackers in step */
+            differ += got != want;
+            picked |= 1u << got;
+        }
+        ck_assert_int_eq(differ, 0);
+        ck_assert_int_ge(__builtin_popcount(picked), 3); /* the choices do depend on the state */
+        ops->destroy(self);
+        micro_est_free(&m);
+        torta_mlp_ws_free(&ws);
+        torta_policy_free(&loaded);
+        torta_policy_free(&p);
+        world_free(&w);
+    }
+    gsl_rng_free(r);
+    remove(path);
+}
+END_TEST
+
 START_TEST(test_rl_policy_errors)
 {
     const torta_micro_ops *ops = torta_micro_find("torta-rl");
@@ -508,6 +591,7 @@ int main(void)
     tcase_add_test(tc, test_features);
     tcase_add_test(tc, test_fingerprint_catalogue_not_topology);
     tcase_add_test(tc, test_rl_argmax_scoring);
+    tcase_add_test(tc, test_rl_forward_matches_library);
     tcase_add_test(tc, test_rl_policy_errors);
     tcase_add_test(tc, test_affinity_ops);
     suite_add_tcase(s, tc);

@@ -22,7 +22,7 @@
 #define F MICRO_N_FEATURES
 
 static const char *const OTHER_KEYS[] = {"policy", "rl", NULL};
-static const char *const RL_KEYS[] = {"hidden", "lr", "batch", "imitation_episodes",
+static const char *const RL_KEYS[] = {"hidden", "activation", "lr", "batch", "imitation_episodes",
                                       "imitation_coef", "latency_ref_s", "switch_penalty_s",
                                       "max_grad_norm", "baseline_decay", NULL};
 
@@ -38,8 +38,11 @@ typedef struct micro_rl {
     /* evaluation */
     torta_policy policy;
     int have_policy;
-    torta_mlp_ws ws;
-    double *probs;
+    double *sd;               /* per feature: sqrt(variance + 1e-8) of the frozen normaliser */
+    double *act_a, *act_b;    /* one candidate's activations (widest layer) */
+    double *wt;               /* the net's weights, each layer transposed (in x out) */
+    double *scores;           /* max_region */
+    double *probs;            /* softmax scratch (training) */
     /* training */
     torta_micro_learner *l;
     gsl_rng *rng;
@@ -56,6 +59,10 @@ static int parse_rl(const cJSON *r, torta_micro_rl_cfg *c, torta_err *e)
     const char *w = "scheduler.micro_params.rl";
     int rc = r ? torta_json_check_keys(r, w, RL_KEYS, e) : 0;
     if (!rc) rc = torta_json_int(r, "hidden", w, 1, 4096, 0, 32, &c->hidden, e);
+    const char *act = "relu";
+    if (!rc) rc = torta_json_str(r, "activation", w, 0, "relu", &act, e);
+    if (!rc && torta_act_parse(act, &c->activation) != 0)
+        rc = torta_err_set(e, TORTA_EINPUT, "%s.activation: \"%s\": expected relu or tanh", w, act);
     if (!rc) rc = torta_json_num(r, "lr", w, 1e-9, 1, 0, 1e-3, &c->lr, e);
     if (!rc) rc = torta_json_int(r, "batch", w, 1, 1 << 20, 0, 64, &c->batch, e);
     if (!rc) rc = torta_json_int(r, "imitation_episodes", w, 0, 1 << 20, 0, 3, &c->imitation_episodes, e);
@@ -94,7 +101,7 @@ static int learner_ready(torta_micro_learner *l, const torta_micro_rl_cfg *cfg, 
     if (!l->ready) {
         l->cfg = *cfg;
         size_t sizes[4] = {F, (size_t)cfg->hidden, (size_t)cfg->hidden, 1};
-        if ((rc = torta_policy_init(&l->policy, TORTA_POLICY_SOFTMAX, 4, sizes, TORTA_ACT_TANH, e)) != 0)
+        if ((rc = torta_policy_init(&l->policy, TORTA_POLICY_SOFTMAX, 4, sizes, cfg->activation, e)) != 0)
             return rc;
         l->ready = 1; /* from here on torta_micro_learner_free releases the policy */
         gsl_rng *r = torta_rng_stream(l->seed, "micro-rl.init");
@@ -183,10 +190,13 @@ static void destroy(void *self)
         l->episode++;
         l->policy.norm.frozen = 1;
     }
-    if (t->have_policy) {
-        torta_mlp_ws_free(&t->ws);
+    if (t->have_policy)
         torta_policy_free(&t->policy);
-    }
+    free(t->sd);
+    free(t->act_a);
+    free(t->act_b);
+    free(t->wt);
+    free(t->scores);
     if (t->rng)
         gsl_rng_free(t->rng);
     micro_est_free(&t->est);
@@ -249,7 +259,61 @@ static int init(void **self, const torta_sched_env *env, torta_err *e)
                              "(a macro policy?)", path, torta_policy_kind_name(t->policy.kind));
     if ((rc = torta_policy_check(&t->policy, path, t->fingerprint, F, micro_feature_names, e)) != 0)
         return rc;
-    return torta_mlp_ws_init(&t->ws, &t->policy.net, K, e);
+    const torta_mlp *net = &t->policy.net;
+    size_t wide = 0;
+    for (size_t i = 0; i <= net->n_layers; i++)
+        wide = net->sizes[i] > wide ? net->sizes[i] : wide;
+    t->sd = malloc(F * sizeof(double));
+    t->act_a = malloc(wide * sizeof(double));
+    t->act_b = malloc(wide * sizeof(double));
+    t->scores = malloc(K * sizeof(double));
+    t->wt = malloc(net->n_params * sizeof(double));
+    if (!t->sd || !t->act_a || !t->act_b || !t->scores || !t->wt)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t in = net->sizes[l], out = net->sizes[l + 1];
+        for (size_t j = 0; j < out; j++)
+            for (size_t i = 0; i < in; i++)
+                t->wt[net->w_off[l] + i * out + j] = net->params[net->w_off[l] + j * in + i];
+    }
+    for (size_t i = 0; i < F; i++)
+        t->sd[i] = sqrt(torta_norm_var(&t->policy.norm, i) + 1e-8);
+    return 0;
+}
+
+/* Evaluation score of one candidate: the network of torta_cand_probs (normalise, dense layers,
+ * hidden activation, linear output) in plain loops, because the reference CBLAS dgemm and libm
+ * tanh dominated the decision time. Weights are read transposed so the inner loop runs over
+ * independent outputs (vectorisable without reassociating any sum; each output still sums its
+ * inputs in index order). Equal to the BLAS forward up to rounding. */
+static double score_one(const micro_rl *t, const double *x)
+{
+    const torta_mlp *m = &t->policy.net;
+    const torta_norm *z = &t->policy.norm;
+    double *a = t->act_a, *b = t->act_b;
+    for (size_t i = 0; i < F; i++) {
+        double y = (x[i] - z->mean[i]) / t->sd[i];
+        a[i] = y > z->clip ? z->clip : (y < -z->clip ? -z->clip : y);
+    }
+    for (size_t l = 0; l < m->n_layers; l++) {
+        size_t in = m->sizes[l], out = m->sizes[l + 1];
+        const double *Wt = t->wt + m->w_off[l], *bias = m->params + m->b_off[l];
+        double *restrict o = b;
+        for (size_t j = 0; j < out; j++)
+            o[j] = bias[j];
+        for (size_t i = 0; i < in; i++) {
+            const double ai = a[i], *restrict w = Wt + i * out;
+            for (size_t j = 0; j < out; j++)
+                o[j] += w[j] * ai;
+        }
+        if (l + 1 < m->n_layers)
+            for (size_t j = 0; j < out; j++)
+                b[j] = m->hidden == TORTA_ACT_RELU ? (b[j] > 0 ? b[j] : 0) : tanh(b[j]);
+        double *tmp = a;
+        a = b;
+        b = tmp;
+    }
+    return a[0];
 }
 
 /* A slot for a training decision of request id; NULL when out of memory. */
@@ -341,10 +405,12 @@ static int pick(void *self, const torta_request *r, int region, const torta_view
     if (t->l) {
         k = pick_train(t, r, micro_est_best(m));
     } else {
-        torta_err e = {0};
-        k = torta_cand_probs(&t->policy, &t->ws, (size_t)m->n_cand, m->feats, t->probs, NULL, &e) == 0
-                ? (int)torta_cand_argmax(t->probs, (size_t)m->n_cand)
-                : micro_est_best(m);
+        k = 0; /* argmax of the scores (= of the softmax), the lowest index on ties */
+        for (int c = 0; c < m->n_cand; c++) {
+            t->scores[c] = score_one(t, m->feats + (size_t)c * F);
+            if (t->scores[c] > t->scores[k])
+                k = c;
+        }
     }
     int s = m->cand[k].server;
     micro_est_placed(m, r, s);

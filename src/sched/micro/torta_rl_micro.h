@@ -16,7 +16,8 @@
 
 /* scheduler.micro_params.rl */
 typedef struct torta_micro_rl_cfg {
-    long hidden;              /* two hidden tanh layers of this width: 32 */
+    long hidden;              /* two hidden layers of this width: 32 */
+    torta_act activation;     /* their activation ("relu" or "tanh"): relu (cheap to evaluate) */
     double lr;                /* Adam: 1e-3 */
     long batch;               /* decisions per Adam step: 64 */
     long imitation_episodes;  /* episodes acting as, and cloning, the greedy: 3 */
