@@ -183,7 +183,10 @@ int cmd_bench_check(int argc, char **argv)
     }
     free(res);
     free(mcopy);
-    if (own_dir)
+    if (own_dir) {
         torta_sweep_remove_tree(m.out_dir);
+        if (!m.quiet)
+            fprintf(stderr, "[bench] temporary outputs removed (keep them with --out DIR)\n");
+    }
     return status;
 }

@@ -228,6 +228,8 @@ static int spawn(const torta_points *pl, int i, const torta_sweep_opts *o, worke
         close(fds[0]);
         torta_err pe = {0};
         int rc = torta_point_run(pl, i, o->out_dir, o->stop_flag, o->warn, o->warn_ud, &pe);
+        if (rc && o->stop_flag && *o->stop_flag) /* e.g. a read cut short by the signal */
+            rc = TORTA_EINTERRUPTED;
         if (rc) {
             size_t len = strlen(pe.msg), off = 0;
             while (off < len) {

@@ -227,6 +227,35 @@ def main():
         check("changed configuration: all points re-run", p5.returncode == 0 and "6 ran, 0 cached" in p5.stderr,
               p5.stderr[-300:])
 
+        # SIGTERM: the running point is interrupted, the rest not run; both run next time
+        os.unlink(fifo)
+        os.mkfifo(fifo)
+        ispec = write_spec(os.path.join(tmp, "int.json"), {
+            "topologies": [TOPO], "workloads": [POISSON, {"name": "hang", "trace": fifo}],
+            "schedulers": ["least-loaded/jsq"], "seeds": "1-2"})
+        i_out = os.path.join(tmp, "int")
+        proc = subprocess.Popen([SIM, "sweep", ispec, "--out", i_out, "--jobs", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen, sent, deadline = {}, False, time.time() + 60
+        while proc.poll() is None and time.time() < deadline:
+            for c in children(proc.pid):
+                seen.setdefault(c, time.time())
+                if not sent and time.time() - seen[c] > 2.0:
+                    proc.send_signal(signal.SIGTERM)
+                    sent = True
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        out, err = proc.communicate()
+        check("SIGTERM: exit 130", sent and proc.returncode == 130, (proc.returncode, err[-500:]))
+        st = [(x["workload"], x["seed"], x["status"]) for x in read_csv(os.path.join(i_out, "manifest.csv"))]
+        check("SIGTERM: statuses ok, ok, interrupted, pending",
+              [x[2] for x in st] == ["ok", "ok", "interrupted", "pending"], st)
+        os.unlink(fifo)
+        shutil.copy(missing, fifo)
+        p = sweep(ispec, i_out, "--jobs", "2")
+        check("after SIGTERM: the rest runs", p.returncode == 0 and "2 ran, 2 cached" in p.stderr, p.stderr[-300:])
+
         # bad specs: exit 2, the field named, nothing run
         cases = [
             ({"topologies": [TOPO], "workloads": [POISSON], "schedulers": ["least-loaded", "jsqq"]},
