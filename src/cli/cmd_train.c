@@ -89,7 +89,7 @@ int cmd_train(int argc, char **argv)
                        "[--micro-policy-out FILE] [run options]\n"
                        "--layer micro trains --micro torta-rl into --policy-out; --layer both also "
                        "needs --micro-policy-out\n"
-                       "see torta-sim --help and docs/torta.md\n");
+                       "see torta-sim --help, docs/torta.md (macro) and docs/micro.md (micro)\n");
                 status = -1;
                 break;
             default: status = 2; break;
