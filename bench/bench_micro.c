@@ -116,8 +116,11 @@ int main(int argc, char **argv)
             req[i] = (torta_request){.id = (uint64_t)i, .model = models[gsl_rng_uniform_int(r, 4)],
                                      .input_tokens = 100 + (int)gsl_rng_uniform_int(r, 2000),
                                      .output_tokens = 10 + (int)gsl_rng_uniform_int(r, 500)};
+        double load_s[64];
+        for (int k = 0; k < cat->n_models && k < 64; k++)
+            load_s[k] = cat->models[k].weight_bytes / 5e9;
         torta_view v = {.now_s = 1000, .slot_s = 60, .n_regions = 1, .n_servers = n,
-                        .regions = &reg, .servers = srv, .catalog = cat};
+                        .regions = &reg, .servers = srv, .catalog = cat, .model_load_s = load_s};
         if (si == 0 && make_policy(&v, path) != 0) {
             fprintf(stderr, "bench_micro: cannot write a policy to %s\n", path);
             return 1;

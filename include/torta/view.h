@@ -109,6 +109,7 @@ typedef struct torta_view {
     int hist_len;
     double bytes_per_token;
     double start_hour_utc;      /* UTC hour of day at t = 0 (local hour = this + t/3600 + tz) */
+    const double *model_load_s; /* per catalogue model: seconds to load it on a server */
 } torta_view;
 
 /* Estimated seconds until region r could start a new request (drain time of its backlog). */

@@ -210,6 +210,7 @@ static int setup_schedulers(torta_sim *sim, const cJSON *c, const torta_run_opts
     v->catalog = sim->catalog;
     v->hist_len = DEMAND_HISTORY_SLOTS;
     v->bytes_per_token = sim->bytes_per_token;
+    v->model_load_s = sim->load_s_m;
     const cJSON *sh = torta_config_at(c, "workload.start_hour_utc");
     v->start_hour_utc = cJSON_IsNumber(sh) ? sh->valuedouble : 0.0;
     sim->demand_hist = calloc((size_t)sim->n_regions * DEMAND_HISTORY_SLOTS, sizeof(double));

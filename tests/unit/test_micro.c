@@ -26,6 +26,7 @@ typedef struct world {
     torta_region_state reg[2];
     torta_server_state srv[MAXS];
     torta_view v;
+    double load_s[64];
     int l70, l13, l7, h100;
 } world;
 
@@ -71,6 +72,9 @@ static void world_init(world *w, int n)
     w->reg[0] = (torta_region_state){.name = "A", .first_server = 0, .n_servers = n, .n_alive = n};
     w->reg[1] = (torta_region_state){.name = "B", .first_server = n, .n_servers = MAXS - n,
                                      .n_alive = MAXS - n};
+    for (int k = 0; k < w->cat->n_models; k++) /* server.load_gb_per_s = 5 */
+        w->load_s[k] = w->cat->models[k].weight_bytes / 5e9;
+    w->v.model_load_s = w->load_s;
     w->v.now_s = 1000;
     w->v.slot_s = 60;
     w->v.n_regions = 2;
@@ -118,7 +122,6 @@ START_TEST(test_params)
     ck_assert_double_eq(p.overlap, 0.8);
     ck_assert_double_eq(p.switch_penalty_s, 30);
     ck_assert_double_eq(p.theta, 1.5);
-    ck_assert_double_eq(p.load_gb_per_s, 5);
     torta_err e = {0};
     cJSON *j = cJSON_Parse("{\"thetta\": 2}");
     ck_assert_int_eq(micro_params_parse(j, NULL, &p, &e), TORTA_EINPUT);

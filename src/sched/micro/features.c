@@ -2,8 +2,8 @@
  *
  * Service estimates replicate the core's (src/core/world.c): the profile of (GPU, model, TP)
  * from the catalogue, prefill p0 + p1 in + p2 in^2, and per output token the iteration time of
- * a reference batch of 16 requests of 1,500 context tokens, divided by 16. Model load times are
- * weight bytes / load_gb_per_s, a parameter because the view does not carry the server's. */
+ * a reference batch of 16 requests of 1,500 context tokens, divided by 16. Model load times come
+ * from the view (weight bytes / server.load_gb_per_s). */
 #include "sched/micro/features.h"
 
 #include <math.h>
@@ -16,7 +16,7 @@
 #include "torta/rng.h"
 
 static const char *const GREEDY_KEYS[] = {"overlap", "switch_penalty_s", "activate_penalty_s",
-                                          "beta_util", "theta", "hold_s", "load_gb_per_s"};
+                                          "beta_util", "theta", "hold_s"};
 #define N_GREEDY_KEYS (sizeof GREEDY_KEYS / sizeof GREEDY_KEYS[0])
 
 const char *const micro_feature_names[MICRO_N_FEATURES] = {
@@ -45,7 +45,6 @@ int micro_params_parse(const cJSON *params, const char *const *extra, micro_para
     if (!rc) rc = torta_json_num(params, "beta_util", w, 0, 1e6, 0, 1.0, &p->beta_util, e);
     if (!rc) rc = torta_json_num(params, "theta", w, 1, 1e3, 0, 1.5, &p->theta, e);
     if (!rc) rc = torta_json_num(params, "hold_s", w, 0, 1e7, 0, 60.0, &p->hold_s, e);
-    if (!rc) rc = torta_json_num(params, "load_gb_per_s", w, 1e-6, 1e6, 0, 5.0, &p->load_gb_per_s, e);
     return rc;
 }
 
@@ -72,7 +71,7 @@ int micro_est_init(micro_est *m, const torta_view *v, const micro_params *p, tor
     if (!m->pre || !m->tok_s || !m->load_s || !m->tail_model || !m->change_s || !m->cand || !m->feats)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory for %d servers", S);
     for (int k = 0; k < M; k++)
-        m->load_s[k] = cat->models[k].weight_bytes / (p->load_gb_per_s * 1e9);
+        m->load_s[k] = v->model_load_s[k];
     for (int s = 0; s < S; s++) {
         const torta_server_state *st = &v->servers[s];
         m->tail_model[s] = -1;

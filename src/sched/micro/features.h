@@ -24,7 +24,6 @@ typedef struct micro_params {
     double beta_util;          /* seconds per unit of last-slot utilisation: 1 */
     double theta;              /* hysteresis factor >= 1: 1.5 */
     double hold_s;             /* "switched recently": 60 */
-    double load_gb_per_s;      /* must equal server.load_gb_per_s (not in the view): 5 */
 } micro_params;
 
 /* Parses the greedy keys of scheduler.micro_params; `extra` lists the caller's other keys
