@@ -210,17 +210,21 @@ int torta_source_next(torta_source *s, torta_req_in *r, torta_err *e)
     if (s->ended)
         return 0;
     int rc;
+    const char *time_field = NULL;
     if (!s->is_trace) {
         rc = s->gen.next(s->gen.impl, r, e);
     } else if (s->have_pending) {
         s->have_pending = 0;
         *r = s->pending.req;
+        time_field = s->pending.time_field;
         rc = 1;
     } else {
         wl_row row;
         rc = read_row(s, &row, e);
-        if (rc == 1)
+        if (rc == 1) {
             *r = row.req;
+            time_field = row.time_field;
+        }
     }
     if (rc < 0) {
         s->fail_code = rc;
@@ -236,6 +240,18 @@ int torta_source_next(torta_source *s, torta_req_in *r, torta_err *e)
         if (s->duration_s > 0 && r->arrival_s >= s->duration_s) {
             s->ended = 1;
             return 0;
+        }
+        /* The run simulates every timeslot up to the last arrival: a time like 1e308 (or an
+         * Azure date in year 9999) would run for hours or forever. */
+        if (r->arrival_s > WL_MAX_ARRIVAL_S) {
+            s->fail_code = torta_err_set(
+                e, TORTA_EINPUT,
+                "%s:%d: %s: arrival at %g s (after rate scaling) is past the limit of %g s "
+                "(about 3 years); check the time unit, or cut the trace with --duration-s",
+                s->path, (int)r->src_line, time_field ? time_field : "time", r->arrival_s,
+                WL_MAX_ARRIVAL_S);
+            snprintf(s->fail_msg, sizeof s->fail_msg, "%s", e ? e->msg : "error");
+            return s->fail_code;
         }
     }
     r->id = s->next_id++;

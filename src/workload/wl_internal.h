@@ -11,6 +11,7 @@
 
 #define WL_MAX_TOKENS 10000000L /* more tokens than this in one request is a data error */
 #define WL_MAX_FIELDS 64        /* CSV columns kept per row; more is reported as ragged */
+#define WL_MAX_ARRIVAL_S 1e8     /* later trace arrivals (s, after scaling) are a data error */
 
 /* Reads a file line by line into one reusable buffer (grows only with the longest line), so
  * memory does not depend on the number of lines. Strips "\n", "\r\n" and a leading UTF-8 BOM. */
