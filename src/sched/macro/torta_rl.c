@@ -6,6 +6,7 @@
  * (action 0). Training starts by cloning that plan (behaviour cloning during the first episode,
  * which also fits the observation normaliser) and keeps an auxiliary term pulling the action
  * towards 0 (weight rl.ot_supervision), so the policy departs from OT only where it pays. */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,13 +122,19 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Looks for configs/policies/<topology>.json next to the executable's folder. */
-static int default_policy_path(const char *topology, char *out, size_t n)
+/* configs/policies/<topology>.<variant>.json, the configs folder being next to the
+ * executable's folder (or $TORTA_POLICY_DIR); characters of the topology name other than
+ * letters, digits, '.', '_' and '-' become '-'. */
+static int default_policy_path(const char *topology, const char *variant, char *out, size_t n)
 {
     const char *dir = getenv("TORTA_POLICY_DIR");
-    char exe[PATH_MAX];
+    char exe[PATH_MAX], stem[256];
+    size_t k = 0;
+    for (const char *c = topology; *c && k + 1 < sizeof stem; c++)
+        stem[k++] = (isalnum((unsigned char)*c) || *c == '.' || *c == '_' || *c == '-') ? *c : '-';
+    stem[k] = '\0';
     if (dir) {
-        snprintf(out, n, "%s/%s.json", dir, topology);
+        snprintf(out, n, "%.2000s/%s.%s.json", dir, stem, variant);
         return 0;
     }
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -137,7 +144,7 @@ static int default_policy_path(const char *topology, char *out, size_t n)
     char *slash = strrchr(exe, '/');
     if (slash)
         *slash = '\0';
-    snprintf(out, n, "%.2000s/../configs/policies/%.200s.json", exe, topology);
+    snprintf(out, n, "%.2000s/../configs/policies/%s.%s.json", exe, stem, variant);
     return 0;
 }
 
@@ -191,7 +198,8 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
     if ((rc = torta_json_str(params, "policy", "scheduler.macro_params", 0, NULL, &path, e)) != 0)
         return rc;
     if (!path) {
-        if (default_policy_path(env->topology_name ? env->topology_name : "?", buf, sizeof buf) != 0 ||
+        if (default_policy_path(env->topology_name ? env->topology_name : "?", t->var.name, buf,
+                                sizeof buf) != 0 ||
             access(buf, R_OK) != 0)
             return torta_err_set(e, TORTA_EINPUT,
                                  "%s needs a trained policy: none is shipped for topology \"%s\" "
