@@ -100,6 +100,9 @@ static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
         sim->rejected++;
     }
     torta_sim_count_in_system(sim, -1);
+    /* It stays in the system until its response reaches the client: counting that transfer here
+     * keeps L = lambda x W exact (e2e includes it) without an event per response. */
+    sim->in_system_area += net_out;
     int rc = torta_metrics_request(sim->metrics, sim, r, net_out, ttft_net, usd, e);
     req_release(sim, ri);
     return rc;
