@@ -35,7 +35,7 @@ import re
 import textwrap
 import sys
 from array import array
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 
 import numpy as np
 import matplotlib
@@ -505,9 +505,7 @@ def fig_cost(g, outdir, formats, written):
 
 
 def pick_reference(schedulers, wanted):
-    if wanted:
-        if wanted not in schedulers:
-            raise InputError(f"--scheduler {wanted}: not in this run (schedulers: {', '.join(schedulers)})")
+    if wanted in schedulers:
         return wanted
     for s in schedulers:
         if s == "torta":
@@ -645,6 +643,9 @@ def cmd_compare(args):
     gcols = [c for c in pcols if len({k[pcols.index(c)] for k in groups}) > 1] if len(groups) > 1 else []
     # One colour per scheduler across every group, so subfolders read alike.
     names = list(OrderedDict.fromkeys(p.scheduler for p in points))
+    if args.scheduler and args.scheduler not in names:
+        raise InputError(f"--scheduler {args.scheduler}: not among the complete points of {args.dir} "
+                         f"(schedulers: {', '.join(names)})")
     colours = OrderedDict((s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(names))
     written = []
     for gpoints in groups.values():
@@ -730,7 +731,8 @@ def cmd_curve(args):
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     axes.flat[0].legend(loc="best")
-    suptitle(fig, f"Training curves: faint = per episode, bold = moving average over {w} episode(s)")
+    how = "per episode" if w == 1 else f"faint: per episode; bold: trailing mean over {w} episodes"
+    suptitle(fig, f"Training curves ({how})")
     out = args.out or os.path.dirname(os.path.abspath(args.curves[0]))
     written = []
     save(fig, out, "training_curve", args.formats, written)
