@@ -55,7 +55,7 @@ PALETTE = plt.get_cmap("tab10").colors
 LINESTYLES = ["-", "--", "-.", ":"]
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
       "xtick.labelsize": 9, "ytick.labelsize": 9, "figure.titlesize": 11, "axes.grid": True,
-      "grid.alpha": 0.3, "svg.hashsalt": "torta-sim", "pdf.fonttype": 42, "figure.dpi": 100}
+      "grid.alpha": 0.3, "axes.formatter.useoffset": False, "svg.hashsalt": "torta-sim", "pdf.fonttype": 42, "figure.dpi": 100}
 
 
 class InputError(Exception):
@@ -412,7 +412,7 @@ def centred_average(v, w):
 
 
 def fig_load_std(g, outdir, formats, written):
-    fig, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(11, 4.6), layout="constrained")
     data, span = [], 0.0
     series = []
     for s in g.schedulers:
@@ -445,7 +445,7 @@ def fig_load_std(g, outdir, formats, written):
     ax.set_ylabel("std of utilisation across regions")
     ax.set_ylim(bottom=0)
     ax.set_xlim(0, span / unit if span > 0 else 1)
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="scheduler")
     seed = {x[1] for x in series}
     how = "per slot" if win == 1 else f"faint: per slot; bold: centred mean over {win} slots"
     suptitle(fig, f"Load spread across regions: {g.label}",
@@ -655,12 +655,11 @@ def cmd_compare(args):
             for f in ("requests.csv", "slots.csv"):
                 if not os.path.exists(os.path.join(p.folder, f)):
                     raise InputError(f"{os.path.join(p.folder, f)}: missing")
-        with plt.rc_context(RC):
-            fig_latency_cdf(g, gdir, args.formats, args.cdf_seeds, written)
-            fig_latency_bars(g, gdir, args.formats, written)
-            fig_load_std(g, gdir, args.formats, written)
-            fig_cost(g, gdir, args.formats, written)
-            fig_plan_flows(g, gdir, args.formats, args.scheduler, written)
+        fig_latency_cdf(g, gdir, args.formats, args.cdf_seeds, written)
+        fig_latency_bars(g, gdir, args.formats, written)
+        fig_load_std(g, gdir, args.formats, written)
+        fig_cost(g, gdir, args.formats, written)
+        fig_plan_flows(g, gdir, args.formats, args.scheduler, written)
     return written
 
 
@@ -762,7 +761,8 @@ def main(argv=None):
     try:
         if bad:
             raise InputError(f"--formats: unknown format '{bad[0]}' (expected png, pdf, svg)")
-        written = cmd_compare(args) if args.cmd == "compare" else cmd_curve(args)
+        with plt.rc_context(RC):
+            written = cmd_compare(args) if args.cmd == "compare" else cmd_curve(args)
     except InputError as ex:
         print(f"figures.py: error: {ex}", file=sys.stderr)
         return 2
