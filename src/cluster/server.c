@@ -342,6 +342,11 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
         last_admitted = ri;
     }
 
+    if (pub->kv_used_tokens > pub->kv_cap_tokens)
+        return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s holds %.0f KV "
+                             "tokens, above its capacity %.0f, at t=%.6f", pub->index_in_region,
+                             sim->region_pub[pub->region].name, pub->kv_used_tokens, pub->kv_cap_tokens,
+                             sim->now);
     double dur;
     const torta_perf *p = sv->perf;
     double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
