@@ -10,6 +10,7 @@
 #include "cli/cmds.h"
 #include "cli/many.h"
 #include "cli/run_args.h"
+#include "metrics/outdir.h"
 
 enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIET, O_HELP };
 
@@ -184,7 +185,7 @@ int cmd_bench_check(int argc, char **argv)
     free(res);
     free(mcopy);
     if (own_dir) {
-        torta_sweep_remove_tree(m.out_dir);
+        torta_remove_tree(m.out_dir);
         if (!m.quiet)
             fprintf(stderr, "[bench] temporary outputs removed (keep them with --out DIR)\n");
     }

@@ -17,6 +17,13 @@ static double kv_need(const torta_request *r)
     return (double)r->input_tokens + (double)r->output_tokens;
 }
 
+/* Heap order of running requests: last iteration first, pool index on ties (the pool layout is
+ * deterministic, so the order is too). */
+static inline int run_before(const torta_run_ent *x, const torta_run_ent *y)
+{
+    return x->fin_iter < y->fin_iter || (x->fin_iter == y->fin_iter && x->req < y->req);
+}
+
 static int heap_push(torta_server *sv, uint64_t fin, int32_t req)
 {
     if (sv->heap_n == sv->heap_cap) {
@@ -31,10 +38,7 @@ static int heap_push(torta_server *sv, uint64_t fin, int32_t req)
     int32_t i = sv->heap_n++;
     while (i > 0) {
         int32_t p = (i - 1) / 2;
-        /* Ties broken by pool index is not stable across runs with other pool layouts, but the
-         * pool layout itself is deterministic, so the order is too. */
-        if (sv->heap[p].fin_iter < x.fin_iter ||
-            (sv->heap[p].fin_iter == x.fin_iter && sv->heap[p].req < x.req))
+        if (run_before(&sv->heap[p], &x))
             break;
         sv->heap[i] = sv->heap[p];
         i = p;
@@ -51,12 +55,9 @@ static torta_run_ent heap_pop(torta_server *sv)
         int32_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && (sv->heap[c + 1].fin_iter < sv->heap[c].fin_iter ||
-                          (sv->heap[c + 1].fin_iter == sv->heap[c].fin_iter &&
-                           sv->heap[c + 1].req < sv->heap[c].req)))
+        if (c + 1 < n && run_before(&sv->heap[c + 1], &sv->heap[c]))
             c++;
-        if (last.fin_iter < sv->heap[c].fin_iter ||
-            (last.fin_iter == sv->heap[c].fin_iter && last.req < sv->heap[c].req))
+        if (run_before(&last, &sv->heap[c]))
             break;
         sv->heap[i] = sv->heap[c];
         i = c;
@@ -75,8 +76,7 @@ static void heap_remove_at(torta_server *sv, int32_t k)
     int32_t i = k, n = sv->heap_n;
     while (i > 0) { /* up */
         int32_t p = (i - 1) / 2;
-        if (sv->heap[p].fin_iter < x.fin_iter ||
-            (sv->heap[p].fin_iter == x.fin_iter && sv->heap[p].req < x.req))
+        if (run_before(&sv->heap[p], &x))
             break;
         sv->heap[i] = sv->heap[p];
         i = p;
@@ -85,12 +85,9 @@ static void heap_remove_at(torta_server *sv, int32_t k)
         int32_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && (sv->heap[c + 1].fin_iter < sv->heap[c].fin_iter ||
-                          (sv->heap[c + 1].fin_iter == sv->heap[c].fin_iter &&
-                           sv->heap[c + 1].req < sv->heap[c].req)))
+        if (c + 1 < n && run_before(&sv->heap[c + 1], &sv->heap[c]))
             c++;
-        if (x.fin_iter < sv->heap[c].fin_iter ||
-            (x.fin_iter == sv->heap[c].fin_iter && x.req < sv->heap[c].req))
+        if (run_before(&x, &sv->heap[c]))
             break;
         sv->heap[i] = sv->heap[c];
         i = c;

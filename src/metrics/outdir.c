@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void remove_tree(const char *dir)
+void torta_remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -22,7 +22,7 @@ static void remove_tree(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(path);
+            torta_remove_tree(path);
         else
             unlink(path);
     }
@@ -59,7 +59,7 @@ int torta_outdir_begin(const char *final, char **tmp, torta_err *e)
     snprintf(t, n + 32, "%.*s.partial-%ld", (int)n, final, (long)getpid());
     int rc = make_parents(t, e);
     if (!rc) {
-        remove_tree(t);
+        torta_remove_tree(t);
         if (mkdir(t, 0777) != 0)
             rc = torta_err_set(e, TORTA_EINPUT, "--out %s: cannot create a folder there: %s", final,
                                strerror(errno));
@@ -91,7 +91,7 @@ int torta_outdir_commit(const char *tmp, const char *final, torta_err *e)
             return torta_err_set(e, TORTA_EINPUT,
                                  "--out %s: the folder exists and is not a torta-sim output (no "
                                  "summary.json); refusing to replace it", final);
-        remove_tree(final);
+        torta_remove_tree(final);
     }
     if (rename(tmp, final) != 0)
         return torta_err_set(e, TORTA_EIO, "--out %s: cannot move results into place: %s", final,
@@ -102,7 +102,7 @@ int torta_outdir_commit(const char *tmp, const char *final, torta_err *e)
 void torta_outdir_abort(const char *tmp)
 {
     if (tmp)
-        remove_tree(tmp);
+        torta_remove_tree(tmp);
 }
 
 int torta_write_json(const char *dir, const char *name, const cJSON *json, torta_err *e)

@@ -166,27 +166,6 @@ int torta_point_run(const torta_points *pl, int i, const char *out_dir, volatile
     return rc;
 }
 
-void torta_sweep_remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *ent;
-    char path[4400];
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            torta_sweep_remove_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Leftovers of a worker killed mid-run: OUT/<id>.partial-<pid> (see metrics/outdir.c). */
 static void remove_partials(const char *out_dir, const char *id)
 {
@@ -199,7 +178,7 @@ static void remove_partials(const char *out_dir, const char *id)
     while ((ent = readdir(d)) != NULL)
         if (strncmp(ent->d_name, id, n) == 0 && strncmp(ent->d_name + n, ".partial-", 9) == 0) {
             snprintf(path, sizeof path, "%s/%s", out_dir, ent->d_name);
-            torta_sweep_remove_tree(path);
+            torta_remove_tree(path);
         }
     closedir(d);
 }

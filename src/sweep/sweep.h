@@ -124,7 +124,6 @@ int torta_point_run(const torta_points *pl, int i, const char *out_dir, volatile
 void torta_point_run_isolated(const torta_points *pl, int i, const torta_sweep_opts *o,
                               torta_point_result *r);
 /* Removes a folder and everything in it (temporary benchmark outputs). */
-void torta_sweep_remove_tree(const char *dir);
 /* Fills r->key from OUT/<id>/summary.json (NAN when absent). */
 void torta_point_read_key(const torta_points *pl, int i, const char *out_dir, torta_point_result *r);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics/outdir.h"
 #include "sweep/sweep.h"
 #include "torta/sched.h"
 
@@ -21,7 +22,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    torta_sweep_remove_tree(tmpdir);
+    torta_remove_tree(tmpdir);
 }
 
 typedef struct path_buf {
