@@ -17,6 +17,7 @@ seconds=${1:-${TORTA_FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
 case "$seconds" in '' | *[!0-9]*) echo "fuzz.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2 ;; esac
 build=${TORTA_FUZZ_BUILD:-build-fuzz}
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 cc=${TORTA_FUZZ_CC:-clang}
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
@@ -43,7 +44,9 @@ echo "fuzz: built ${names[*]} in $(( $(date +%s) - t0 )) s" >&2
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-mkdir -p "$build/artifacts"
+mkdir -p "$build/artifacts" "$build/tmp"
+# The harnesses write each input to a scratch file in $TMPDIR; keep any leftovers in the build.
+export TMPDIR="$build/tmp"
 failed=()
 for n in "${names[@]}"; do
   seeds="tests/fuzz/corpus/${n#fuzz_}"
