@@ -122,6 +122,10 @@ static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
         rc = torta_source_open_trace(o->trace_path, &o->trace, &sim->source, e);
     else
         rc = torta_source_open_synthetic(o->workload_spec, sim->seed, R, tz, &sim->source, e);
+    if (!rc && torta_source_expected_count(sim->source) > 1e10)
+        rc = torta_err_set(e, TORTA_EINPUT, "--workload %s: about %.3g requests (rate x duration); "
+                           "more than 1e10 would run for days", o->workload_spec,
+                           torta_source_expected_count(sim->source));
     if (!rc)
         rc = origin_weights(sim, c, w, e);
     double curve[24], start_hour = 0;
@@ -163,6 +167,9 @@ static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
     }
     if (total <= 0)
         return torta_err_set(e, TORTA_EINPUT, "workload.model_mix: no model has a positive weight");
+    if (!isfinite(total))
+        return torta_err_set(e, TORTA_EINPUT, "workload.model_mix: the weights' sum overflows; use "
+                             "smaller numbers (only their ratios matter)");
     return 0;
 }
 
