@@ -4,7 +4,7 @@
     /usr/bin/python3 scripts/paper_experiment.py [--spec configs/experiments/paper.json]
         [--out results/paper] [--build build] [--jobs N] [--retrain] [--seeds 1-5] [--no-figures]
 
-For every topology of the spec: trains the RL variants' policies that are missing from
+For every topology of the spec (a topology may set its own "seeds"): trains the RL variants' policies that are missing from
 configs/policies/ (`torta-sim train`, held-out training seeds; the commands are recorded in
 configs/policies/COMMANDS.md), runs a resumable `torta-sim sweep` of every scheduler x workload
 x seed into OUT/<topology>/, then writes OUT/results.md and OUT/results.csv (mean +- 95% CI per
@@ -191,7 +191,7 @@ def main():
               "topologies": [{"name": topo["name"], "file": topo["file"]}],
               "workloads": [sweep_workload(w, topo["diurnal_rate_per_s"]) for w in spec["workloads"]],
               "schedulers": spec["schedulers"],
-              "seeds": a.seeds or spec["seeds"],
+              "seeds": a.seeds or topo.get("seeds", spec["seeds"]),
               "set": {"slot_s": spec["slot_s"], "regions.servers": [topo["servers"]]}}
         path = os.path.join(a.out, "specs", topo["name"] + ".json")
         with open(path, "w") as f:
