@@ -47,26 +47,6 @@ static int heap_push(torta_server *sv, uint64_t fin, int32_t req)
     return 0;
 }
 
-static torta_run_ent heap_pop(torta_server *sv)
-{
-    torta_run_ent top = sv->heap[0], last = sv->heap[--sv->heap_n];
-    int32_t i = 0, n = sv->heap_n;
-    for (;;) {
-        int32_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && run_before(&sv->heap[c + 1], &sv->heap[c]))
-            c++;
-        if (run_before(&last, &sv->heap[c]))
-            break;
-        sv->heap[i] = sv->heap[c];
-        i = c;
-    }
-    if (n > 0)
-        sv->heap[i] = last;
-    return top;
-}
-
 /* Removes heap entry k (live migration takes a request out of the middle of the batch). */
 static void heap_remove_at(torta_server *sv, int32_t k)
 {
@@ -93,6 +73,13 @@ static void heap_remove_at(torta_server *sv, int32_t k)
         i = c;
     }
     sv->heap[i] = x;
+}
+
+static torta_run_ent heap_pop(torta_server *sv)
+{
+    torta_run_ent top = sv->heap[0];
+    heap_remove_at(sv, 0);
+    return top;
 }
 
 /* Keeps the server's and its region's public counters in step. */
