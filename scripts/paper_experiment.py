@@ -10,6 +10,7 @@ configs/policies/COMMANDS.md), runs a resumable `torta-sim sweep` of every sched
 x seed into OUT/<topology>/, then writes OUT/results.md and OUT/results.csv (mean +- 95% CI per
 metric, TORTA's relative change against every other scheduler) and the figures
 (scripts/figures.py) into OUT/figures/. Rerunning reuses finished runs and trained policies.
+Disk: each run keeps its requests.csv (the figures read them), about 75 GB in all.
 """
 import argparse
 import csv
