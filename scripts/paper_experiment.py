@@ -76,7 +76,7 @@ def train_policies(spec, topo, sim, retrain, jobs):
             "--slot-s", str(spec["slot_s"]), "--set", "regions.servers=" + json.dumps(topo["servers"])]
     for k, v in tr.get("set", {}).items():
         base += ["--set", f"{k}={json.dumps(v)}"]
-    todo, records = [], []
+    pending, records = [], []
     for variant in tr["variants"]:
         path = os.path.join("configs", "policies", f"{net}.{variant}.json")
         cmd = [sim, "train", *base, "--macro", variant, "--episodes", str(tr["episodes"]),
@@ -84,9 +84,9 @@ def train_policies(spec, topo, sim, retrain, jobs):
                "--curve-out", path[:-5] + ".curve.csv"]
         records.append((path, cmd))
         if retrain or not os.path.exists(path):
-            todo.append(cmd)
+            pending.append(cmd)
     procs = []
-    for cmd in todo:
+    for cmd in pending:
         while len(procs) >= jobs:
             procs.pop(0).wait()
         print("+", " ".join(cmd), file=sys.stderr, flush=True)
