@@ -31,7 +31,7 @@ void torta_remove_tree(const char *dir)
 }
 
 /* mkdir -p for the parent folders of `path`. */
-static int make_parents(const char *path, torta_err *e)
+int torta_make_parents(const char *path, torta_err *e)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", path);
@@ -57,7 +57,7 @@ int torta_outdir_begin(const char *final, char **tmp, torta_err *e)
     if (!t)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     snprintf(t, n + 32, "%.*s.partial-%ld", (int)n, final, (long)getpid());
-    int rc = make_parents(t, e);
+    int rc = torta_make_parents(t, e);
     if (!rc) {
         torta_remove_tree(t);
         if (mkdir(t, 0777) != 0)

@@ -11,6 +11,8 @@
 int torta_outdir_begin(const char *final, char **tmp, torta_err *e);
 /* Replaces `final` (if it exists, it must be an earlier torta-sim output or empty) with tmp. */
 int torta_outdir_commit(const char *tmp, const char *final, torta_err *e);
+/* mkdir -p of the folders above `path` (not `path` itself). */
+int torta_make_parents(const char *path, torta_err *e);
 /* Removes a folder and everything below it (best effort). */
 void torta_remove_tree(const char *dir);
 /* Removes the temporary folder and its files. */

@@ -107,6 +107,9 @@ static void previous_wall(const torta_points *pl, const char *out_dir, torta_poi
 int torta_sweep_prepare(const torta_points *pl, const torta_sweep_opts *o, torta_point_result *res,
                         torta_err *e)
 {
+    int rc = torta_make_parents(o->out_dir, e);
+    if (rc)
+        return rc;
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
         return torta_err_set(e, TORTA_EINPUT, "--out %s: cannot create the folder: %s", o->out_dir,
                              strerror(errno));

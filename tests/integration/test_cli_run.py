@@ -73,6 +73,13 @@ def main():
         check("another seed changes origins", moved > n // 10, f"{moved} of {n} moved")
         check("another seed changes the fingerprint", s8["fingerprint"] != s["fingerprint"])
 
+        # Output folders are created with their parents (a fresh clone has no results/).
+        nested = os.path.join(tmp, "new", "deeper", "cmp")
+        p = subprocess.run([SIM, "compare", "--topology", TOPO, "--trace", TRACE, "--duration-s", "60",
+                            "--schedulers", "local", "--seeds", "1", "--out", nested], capture_output=True, text=True)
+        check("compare creates missing parent folders", p.returncode == 0 and
+              os.path.exists(os.path.join(nested, "compare.csv")), p.stderr[-200:])
+
         # Network: with all demand in A and round-robin regions, request 1 is served in B.
         two = os.path.join(SRC, "tests/fixtures/core/two_regions.json")
         trace = os.path.join(tmp, "t.csv")
