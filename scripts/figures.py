@@ -654,7 +654,9 @@ def cmd_compare(args):
         for p in gpoints:
             for f in ("requests.csv", "slots.csv"):
                 if not os.path.exists(os.path.join(p.folder, f)):
-                    raise InputError(f"{os.path.join(p.folder, f)}: missing")
+                    why = (" (run with output.requests_csv=false? the latency CDF and flow figures need it)"
+                           if f == "requests.csv" else "")
+                    raise InputError(f"{os.path.join(p.folder, f)}: missing{why}")
         fig_latency_cdf(g, gdir, args.formats, args.cdf_seeds, written)
         fig_latency_bars(g, gdir, args.formats, written)
         fig_load_std(g, gdir, args.formats, written)

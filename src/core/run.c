@@ -334,7 +334,8 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc && o->out_dir)
         rc = torta_outdir_begin(o->out_dir, &tmp, e);
     if (!rc)
-        rc = torta_metrics_new(&sim, tmp, &sim.metrics, e);
+        rc = torta_metrics_new(&sim, tmp, !cJSON_IsFalse(torta_config_at(o->config, "output.requests_csv")),
+                               &sim.metrics, e);
     if (!rc)
         rc = torta_sim_loop(&sim, o->progress, e);
     if (!rc && !sim.interrupted &&

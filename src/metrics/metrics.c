@@ -70,7 +70,8 @@ static FILE *open_csv(const char *dir, const char *name, char **buf, const char 
     return f;
 }
 
-int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, torta_err *e)
+int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
+                      torta_err *e)
 {
     torta_metrics *m = calloc(1, sizeof *m);
     if (!m)
@@ -102,13 +103,15 @@ int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, tort
         if (!(m->model_csv[k] = csv_quote(sim->catalog->models[k].name)))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     }
-    if (dir) {
+    if (dir && requests_csv) {
         m->req_csv = open_csv(dir, "requests.csv", &m->req_buf,
                               "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                               "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
                               "e2e_s,migrated,live_migrated,retries,status\n", e);
         if (!m->req_csv)
             return e->code;
+    }
+    if (dir) {
         m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf,
                                "slot,start_s,end_s,region,arrivals,served,utilisation,queued,running,"
                                "switches,energy_usd,gpu_usd,switching_usd,network_usd,migration_usd\n", e);

@@ -8,8 +8,10 @@
 
 #include "core/sim.h"
 
-/* dir: folder to write requests.csv and slots.csv into, or NULL for no files. */
-int torta_metrics_new(torta_sim *sim, const char *dir, torta_metrics **out, torta_err *e);
+/* dir: folder to write requests.csv (unless requests_csv is 0) and slots.csv into, or NULL for
+ * no files. */
+int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
+                      torta_err *e);
 void torta_metrics_free(torta_metrics *m);
 /* A request left the system (completed or rejected); net_out_s / ttft_net_s: response transfer. */
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,

@@ -1,5 +1,5 @@
 """End-to-end CLI runs: outputs exist and agree, every request is accounted for exactly once,
-the same seed gives byte-identical outputs, another seed changes the origin assignment, and a
+the same seed gives byte-identical outputs (with or without requests.csv), another seed changes the origin assignment, and a
 cross-region request pays exactly latency + bytes / bandwidth both ways."""
 import csv
 import filecmp
@@ -65,6 +65,12 @@ def main():
         same = all(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False)
                    for f in ("requests.csv", "slots.csv", "summary.json"))
         check("same seed: byte-identical outputs", same)
+        d = os.path.join(tmp, "d")
+        run(d, "--seed", "7", "--macro", "least-loaded", "--micro", "jsq", "--set", "output.requests_csv=false")
+        check("output.requests_csv=false: no requests.csv, same summary and slots",
+              sorted(os.listdir(d)) == ["config.json", "slots.csv", "summary.json"] and
+              all(filecmp.cmp(os.path.join(a, f), os.path.join(d, f), shallow=False)
+                  for f in ("slots.csv", "summary.json")), sorted(os.listdir(d)))
         run(c, "--seed", "8", "--macro", "least-loaded", "--micro", "jsq")
         s8 = json.load(open(os.path.join(c, "summary.json")))
         o7 = {x["request_id"]: x["origin_region"] for x in r}
