@@ -12,6 +12,8 @@ echo "== end to end"
 bench/e2e.sh "$build" "${2:-}"
 echo "== against SimPy (M/M/16 at utilisation 0.8)"
 bench/simpy_compare.sh "$build" 20000
+echo "== training throughput (TORTA macro policy)"
+bench/train.sh "$build" 3
 echo "== macro step against regions"
 "$build"/bench_macro 30
 echo "== optimal transport"
