@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: requests simulated per wall-clock second and peak resident memory for
 # synthetic workloads (1M requests over GEANT 2012, 40 regions x 8 servers; 1M and 10M over
-# Cogent, 197 sites x 8 servers) and for the shipped default run. Figures only, not a test.
+# Cogent, 186 regions x 8 servers) and for the shipped default run. Figures only, not a test.
 # Usage: bench/e2e.sh [build dir] [--10m]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +26,11 @@ measure "default: Abilene x Azure conv (quickstart)" 19366 \
 measure "GEANT 40 regions x 8 servers, poisson 1M" 1000000 \
   --topology topologies/Geant2012.gml --set "$servers" \
   --workload "poisson:rate_per_s=600,duration_s=1666.67,lengths=$lengths"
-measure "Cogent 197 sites x 8 servers, poisson 1M" 1000000 \
+measure "Cogent 186 regions x 8 servers, poisson 1M" 1000000 \
   --topology topologies/Cogentco.gml --set "$servers" \
   --workload "poisson:rate_per_s=3000,duration_s=333.33,lengths=$lengths"
 if [ "$big" = "--10m" ]; then
-  measure "Cogent 197 sites x 8 servers, poisson 10M" 10000000 \
+  measure "Cogent 186 regions x 8 servers, poisson 10M" 10000000 \
     --topology topologies/Cogentco.gml --set "$servers" \
     --workload "poisson:rate_per_s=3000,duration_s=3333.33,lengths=$lengths"
 fi

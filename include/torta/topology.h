@@ -22,6 +22,8 @@ typedef struct torta_site {
                           * unique after load: a repeated label becomes "Label#2", "Label#3" */
     double lat_deg, lon_deg;
     int has_coords;
+    int transit;         /* Topology Zoo hyperedge node (a shared multi-point link, not a PoP):
+                          * carries traffic, hosts no servers under regions.sites "all" */
     double tz_offset_h;  /* explicit in JSON, else round(lon/15), else 0 */
     /* Optional per-site attributes from native JSON (NaN when absent; config fills defaults). */
     double electricity_usd_per_kwh;

@@ -40,7 +40,8 @@ static int pick_sites(const cJSON *c, const torta_topology *topo, int **out, int
     int k = 0;
     if (cJSON_IsString(sites) && strcmp(sites->valuestring, "all") == 0) {
         for (int i = 0; i < topo->n_sites; i++)
-            idx[k++] = i;
+            if (!topo->sites[i].transit)
+                idx[k++] = i;
     } else if (cJSON_IsArray(sites)) {
         const cJSON *it;
         int j = 0;

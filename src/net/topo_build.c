@@ -280,6 +280,7 @@ static int fill_topology(topo_builder *b, const int *keep, work_link *lk, int n_
         d->name = r->name;
         r->name = NULL;
         d->has_coords = r->has_coords;
+        d->transit = r->transit;
         d->lat_deg = r->has_coords ? r->lat_deg : NAN;
         d->lon_deg = r->has_coords ? r->lon_deg : NAN;
         if (!isnan(r->tz_offset_h))

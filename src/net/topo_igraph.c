@@ -243,10 +243,11 @@ static int out_of_range(const topo_builder *b, const char *where, const char *fi
 static int fill_sites(topo_builder *b, const igraph_t *g, const attr_list *a,
                       const char *const *name_attrs, torta_err *e)
 {
-    int lat_t, lon_t;
+    int lat_t, lon_t, hyper_t, n_transit = 0;
     const char *lat_n = pick(&a->vn, &a->vt, "Latitude", "latitude", &lat_t);
     const char *lon_n = pick(&a->vn, &a->vt, "Longitude", "longitude", &lon_t);
-    char name[1024], id[216], ref[1280], text[96];
+    const char *hyper_n = pick(&a->vn, &a->vt, "hyperedge", NULL, &hyper_t);
+    char name[1024], id[216], ref[1280], text[96], first[1280] = "";
     for (igraph_integer_t i = 0; i < igraph_vcount(g); i++) {
         vertex_name(g, a, name_attrs, i, name, sizeof name);
         vertex_ref(g, a, i, id, sizeof id);
@@ -275,7 +276,19 @@ static int fill_sites(topo_builder *b, const igraph_t *g, const attr_list *a,
             s->lon_deg = lon;
             s->has_coords = 1;
         }
+        double hyper = 0;
+        if (num_value(g, 1, hyper_n, hyper_t, i, &hyper, text, sizeof text) < 0)
+            return bad_value(b, ref, hyper_n, text, e);
+        if (hyper != 0) {
+            s->transit = 1;
+            if (!n_transit++)
+                snprintf(first, sizeof first, "%s", ref);
+        }
     }
+    if (n_transit)
+        topo_warn(b, "%s: %d hyperedge node(s) (shared links, not points of presence; first: %s) carry "
+                  "traffic but host no servers under regions.sites \"all\"; list them in "
+                  "regions.sites to give them servers", b->path, n_transit, first);
     return 0;
 }
 

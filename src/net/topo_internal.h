@@ -18,6 +18,7 @@ typedef struct topo_raw_site {
                             * messages say "node '<name>' <ref>" */
     double lat_deg, lon_deg;
     int has_coords;
+    int transit;           /* Topology Zoo hyperedge node: a shared link, not a point of presence */
     double tz_offset_h;    /* NaN: derive */
     double electricity_usd_per_kwh, carbon_g_per_kwh, gpu_price_multiplier; /* NaN: absent */
 } topo_raw_site;

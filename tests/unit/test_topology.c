@@ -430,15 +430,16 @@ static void check_invariants(const torta_topology *t)
 
 static const struct shipped_case {
     const char *file;
-    int sites, links, warnings;
+    int sites, links, warnings, transit;
     const char *a, *b;     /* two sites ... */
     double lat_lo_ms, lat_hi_ms; /* ... and the band their latency must fall in */
 } SHIPPED[] = {
-    {"topologies/Abilene.gml", 11, 14, 0, "New York", "Sunnyvale", 20, 40},
-    {"topologies/Geant2012.gml", 40, 61, 1, "UK", "NL", 2, 8},
-    {"topologies/Cogentco.gml", 197, 243, 3, "London", "New York", 35, 60},
-    {"topologies/HurricaneElectric.gml", 24, 37, 0, "London", "New York 1", 35, 60},
-    {"topologies/cloud-regions.json", 16, 120, 0, "aws:us-east-1", "aws:eu-central-1", 35, 60},
+    {"topologies/Abilene.gml", 11, 14, 0, 0, "New York", "Sunnyvale", 20, 40},
+    {"topologies/Geant2012.gml", 40, 61, 1, 0, "UK", "NL", 2, 8},
+    /* Cogentco's 11 'None' nodes are hyperedges (shared links): transit only, one warning. */
+    {"topologies/Cogentco.gml", 197, 243, 4, 11, "London", "New York", 35, 60},
+    {"topologies/HurricaneElectric.gml", 24, 37, 0, 0, "London", "New York 1", 35, 60},
+    {"topologies/cloud-regions.json", 16, 120, 0, 0, "aws:us-east-1", "aws:eu-central-1", 35, 60},
 };
 
 START_TEST(shipped_topologies_load)
@@ -456,6 +457,10 @@ START_TEST(shipped_topologies_load)
     ck_assert_int_eq(t->n_links, sc->links);
     ck_assert_int_eq(t->n_dropped, 0);
     ck_assert_msg(w.n == sc->warnings, "%s: %d warnings, first: %s", sc->file, w.n, w.msg[0]);
+    int transit = 0;
+    for (int i = 0; i < t->n_sites; i++)
+        transit += t->sites[i].transit;
+    ck_assert_int_eq(transit, sc->transit);
     double ms_ab = AT(latency_s, t, site(t, sc->a), site(t, sc->b)) * 1e3;
     ck_assert_msg(ms_ab >= sc->lat_lo_ms && ms_ab <= sc->lat_hi_ms, "%s: %s-%s %.2f ms", sc->file,
                   sc->a, sc->b, ms_ab);
