@@ -8,7 +8,8 @@
 #include "torta/json.h"
 
 static const char *const KEYS[] = {"reg", "w_latency", "w_price", "w_load", "w_egress",
-                                   "overflow_penalty", "target_util", "exact", NULL};
+                                   "overflow_penalty", "target_util", "exact", "overflow_spread",
+                                   NULL};
 
 int ot_planner_init(ot_planner *p, const torta_view *v, const cJSON *params, torta_err *e)
 {
@@ -32,13 +33,21 @@ int ot_planner_init(ot_planner *p, const torta_view *v, const cJSON *params, tor
     if (rc)
         return rc;
     p->exact = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "exact"));
+    const char *spread = NULL;
+    if ((rc = torta_json_str(params, "overflow_spread", w, 0, "capacity", &spread, e)) != 0)
+        return rc;
+    if (strcmp(spread, "capacity") != 0 && strcmp(spread, "spare") != 0)
+        return torta_err_set(e, TORTA_EINPUT, "%s.overflow_spread: \"%s\": expected \"capacity\" or "
+                             "\"spare\"", w, spread);
+    p->spread_spare = strcmp(spread, "spare") == 0;
     size_t m = (size_t)(n + 1);
     p->C = calloc(m * m, sizeof(double));
     p->P = calloc(m * m, sizeof(double));
     p->a = calloc(m, sizeof(double));
     p->b = calloc(m, sizeof(double));
     p->cost_static = calloc((size_t)n * n, sizeof(double));
-    if (!p->C || !p->P || !p->a || !p->b || !p->cost_static)
+    p->share = calloc((size_t)n, sizeof(double));
+    if (!p->C || !p->P || !p->a || !p->b || !p->cost_static || !p->share)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory (OT planner for %d regions)", n);
     if (!p->exact && (rc = torta_ot_ws_new(n + 1, n + 1, &p->ws, e)) != 0)
         return rc;
@@ -65,6 +74,7 @@ void ot_planner_free(ot_planner *p)
     free(p->a);
     free(p->b);
     free(p->cost_static);
+    free(p->share);
     memset(p, 0, sizeof *p);
 }
 
@@ -88,9 +98,12 @@ int ot_planner_solve(ot_planner *p, const torta_view *v, const double *demand, c
     for (int i = 0; i < n; i++)
         A += fmax(demand[i], 0.0);
     for (int j = 0; j < n; j++) {
-        if (mult)
-            p->b[j] *= mult[j];
+        const torta_region_state *g = &v->regions[j];
+        double m = mult ? mult[j] : 1.0;
+        p->b[j] *= m;
         B += p->b[j];
+        /* Overflow goes where it adds the same queue per unit of capacity (see header). */
+        p->share[j] = p->spread_spare ? p->b[j] : g->n_alive * v->slot_s * p->target_util * m;
     }
     /* Normalise masses to total 1; a floor keeps every log finite (zero masses stay ~zero). */
     double total = fmax(A, B), floor_mass = 1e-9;
@@ -145,15 +158,18 @@ int ot_planner_solve(ot_planner *p, const torta_view *v, const double *demand, c
     }
     if (rc)
         return rc;
-    /* Routing shares: each origin's transported mass, its overflow spread like capacity. */
+    /* Routing shares: each origin's transported mass, plus its overflow spread by p->share. */
     double capsum = 0;
     for (int j = 0; j < n; j++)
-        capsum += p->b[j];
+        capsum += p->share[j];
+    if (!(capsum > 0)) /* no live capacity anywhere: spread by the solved columns */
+        for (int j = 0; j < n; j++)
+            capsum += (p->share[j] = p->b[j]);
     for (int i = 0; i < n; i++) {
         double *row = x + (size_t)i * n, s = 0;
         const double *pr = p->P + (size_t)i * m;
         for (int j = 0; j < n; j++) {
-            row[j] = pr[j] + pr[n] * p->b[j] / capsum;
+            row[j] = pr[j] + pr[n] * p->share[j] / capsum;
             if (v->regions[j].n_alive == 0)
                 row[j] = 0;
             s += row[j];

@@ -16,6 +16,14 @@ typedef struct ot_planner {
     double overflow_penalty;   /* cost of demand beyond all spare capacity, above the max cost */
     double target_util;        /* capacity of a region in a slot = live servers x slot x this */
     int exact;                 /* exact transport (GLPK) instead of Sinkhorn */
+    /* Demand beyond all spare capacity (the overflow column) is spread over regions in
+     * proportion to their full capacity (live servers x slot x target_util x multiplier), so
+     * that every region ends the slot with the same excess queue per unit of capacity:
+     * "capacity", the default. "spare" (the former rule) spreads it like spare capacity, which
+     * with demand/capacity = rho > 1 hands a region rho x its spare and so herds demand onto
+     * whichever regions were idle last slot (oscillation of one-slot plans). */
+    int spread_spare;
+    double *share;             /* n: overflow weights of the last solve */
     torta_ot_ws *ws;
     double *C, *a, *b, *P;     /* (n+1) x (n+1) problem with an idle row and an overflow column */
     double *cost_static;       /* n x n latency + egress part, fixed for the run */
