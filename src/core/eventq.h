@@ -1,8 +1,13 @@
-/* The future-event list: a binary min-heap ordered by (time, insertion sequence). Heap nodes are
- * 16 bytes: the time as an order-preserving integer and a key holding the sequence number and a
- * payload slot, so sifting moves little memory; payloads live in a pooled array with a free
- * list, so there is no per-event allocation. A cancelled event is left in place and ignored when
- * it surfaces (its owner's epoch moved on). */
+/* The future-event list: a radix heap ordered by (time, insertion sequence). Times are stored as
+ * order-preserving integers, and an event waits in the bucket named by the highest byte in which
+ * its time differs from the latest pop's, so a pop only sorts out the lowest non-empty bucket
+ * and an event moves a few times in its life instead of sifting through a heap. Buckets keep
+ * insertion order, so equal times pop first in, first out. Bucket contents are 16-byte nodes
+ * (time and a key holding the sequence number and a payload slot) in chains of fixed-size
+ * blocks from one pool; payloads live in a pooled array with a free list: no per-event
+ * allocation, and pops never allocate. A push earlier than the latest pop goes to a small binary
+ * heap that pops first. A cancelled event is left in place and ignored when it surfaces (its
+ * owner's epoch moved on). */
 #ifndef TORTA_EVENTQ_H
 #define TORTA_EVENTQ_H
 
@@ -29,10 +34,21 @@ typedef struct torta_eventq_payload {
 
 #define TORTA_EVENTQ_SLOT_BITS 24 /* up to 16.7 M pending events and 2^40 events per run */
 
+struct torta_eventq_bucket;       /* private to eventq.c */
+
 typedef struct torta_eventq {
-    torta_eventq_node *heap;
+    size_t n;                     /* pending events */
+    uint64_t last;                /* time (as integer) of the latest pop from the buckets */
+    uint64_t summary;             /* bit w: nonempty[w] != 0 */
+    uint64_t *nonempty;           /* bit j: bucket j holds events */
+    struct torta_eventq_bucket *bucket;
+    torta_eventq_node *block;     /* n_blocks blocks of nodes */
+    uint32_t *next_block;         /* chain links; free blocks form a list too */
+    uint32_t n_blocks, free_block;
+    torta_eventq_node *early;     /* binary heap of events pushed earlier than `last` */
+    size_t n_early, cap_early;
     torta_eventq_payload *pool;
-    size_t n, cap;
+    size_t cap;
     int64_t free_slot;
     uint64_t next_seq;
 } torta_eventq;
