@@ -651,11 +651,13 @@ def cmd_compare(args):
     for gpoints in groups.values():
         g = Group(gpoints, pcols, colours)
         gdir = os.path.join(out, group_folder(gpoints, gcols)) if len(groups) > 1 else out
+        # requests.csv is read for the latency CDF (every seed, or the first) and the flows (first).
+        readers = gpoints if args.cdf_seeds == "all" else [g.of(s)[0] for s in g.schedulers]
         for p in gpoints:
             for f in ("requests.csv", "slots.csv"):
-                if not os.path.exists(os.path.join(p.folder, f)):
-                    why = (" (run with output.requests_csv=false? the latency CDF and flow figures need it)"
-                           if f == "requests.csv" else "")
+                if (f == "slots.csv" or p in readers) and not os.path.exists(os.path.join(p.folder, f)):
+                    why = (" (run with output.requests_csv=false? the latency CDF and flow figures need it;"
+                           " --cdf-seeds first reads only the first seed's)" if f == "requests.csv" else "")
                     raise InputError(f"{os.path.join(p.folder, f)}: missing{why}")
         fig_latency_cdf(g, gdir, args.formats, args.cdf_seeds, written)
         fig_latency_bars(g, gdir, args.formats, written)

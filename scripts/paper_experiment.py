@@ -10,7 +10,9 @@ configs/policies/COMMANDS.md), runs a resumable `torta-sim sweep` of every sched
 x seed into OUT/<topology>/, then writes OUT/results.md and OUT/results.csv (mean +- 95% CI per
 metric, TORTA's relative change against every other scheduler) and the figures
 (scripts/figures.py) into OUT/figures/. Rerunning reuses finished runs and trained policies.
-Disk: each run keeps its requests.csv (the figures read them), about 75 GB in all.
+Disk: the runs of the first seed keep their requests.csv (the latency CDF and flow figures read
+them; pass --keep-requests all to keep every seed's, about 90 GB); the others' are deleted once
+their topology is done, so at most about 30 GB are in use at a time and 18 GB remain.
 """
 import argparse
 import csv
@@ -65,6 +67,20 @@ def sweep_workload(w, rate):
     if "workload" in w:
         return {"name": w["name"], "workload": w["workload"].replace("{rate}", str(rate))}
     return {k: v for k, v in w.items()}
+
+
+def prune_requests(folder):
+    """Deletes requests.csv of every point but those of the lowest seed (what the figures read)."""
+    points = []
+    for d in os.listdir(folder):
+        pj = os.path.join(folder, d, "point.json")
+        if os.path.exists(pj):
+            points.append((int(json.load(open(pj))["parameters"]["seed"]), os.path.join(folder, d)))
+    first = min((seed for seed, _ in points), default=None)
+    for seed, d in points:
+        rq = os.path.join(d, "requests.csv")
+        if seed != first and os.path.exists(rq):
+            os.remove(rq)
 
 
 def train_policies(spec, topo, sim, retrain, jobs):
@@ -176,6 +192,8 @@ def main():
     ap.add_argument("--seeds", help="override the spec's seeds, e.g. 1-2")
     ap.add_argument("--retrain", action="store_true", help="train the policies even if present")
     ap.add_argument("--no-figures", action="store_true")
+    ap.add_argument("--keep-requests", choices=("first", "all"), default="first",
+                    help="keep requests.csv of the first seed's runs only (default) or of all runs")
     a = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     sim = os.path.abspath(os.path.join(a.build, "torta-sim"))
@@ -198,11 +216,13 @@ def main():
         with open(path, "w") as f:
             json.dump(sw, f, indent=2)
         run([sim, "sweep", path, "--out", os.path.join(a.out, topo["name"]), "--jobs", str(a.jobs), "--quiet"])
+        if a.keep_requests == "first":
+            prune_requests(os.path.join(a.out, topo["name"]))
     summarise(spec, a.out)
     if not a.no_figures:
         for topo in spec["topologies"]:
             run(["/usr/bin/python3", "scripts/figures.py", "compare", os.path.join(a.out, topo["name"]),
-                 "--out", os.path.join(a.out, "figures", topo["name"])])
+                 "--out", os.path.join(a.out, "figures", topo["name"]), "--cdf-seeds", a.keep_requests])
         curves = sorted(p for p, _ in records)
         run(["/usr/bin/python3", "scripts/figures.py", "curve", *[p[:-5] + ".curve.csv" for p in curves],
              "--out", os.path.join(a.out, "figures", "training")])

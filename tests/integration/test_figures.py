@@ -9,6 +9,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -253,6 +254,23 @@ def main():
         p = run(PY, FIG, "compare", cmp, "--scheduler", "nope", "--out", os.path.join(tmp, "x"))
         check("--scheduler not in the run: exit 2 listing the schedulers",
               p.returncode == 2 and "least-loaded" in p.stderr, p.stderr)
+
+        # Without the second seed's requests.csv (output.requests_csv=false, or pruned by
+        # paper_experiment.py): --cdf-seeds first still draws everything; the default says why not.
+        cmp2 = os.path.join(tmp, "cmp2")
+        shutil.copytree(cmp, cmp2)
+        pruned = 0
+        for d in os.listdir(cmp2):
+            summ = os.path.join(cmp2, d, "summary.json")
+            if os.path.exists(summ) and json.load(open(summ))["seed"] == 2:
+                os.remove(os.path.join(cmp2, d, "requests.csv"))
+                pruned += 1
+        p = run(PY, FIG, "compare", cmp2, "--out", os.path.join(tmp, "f4"), "--formats", "png")
+        check("requests.csv of a seed missing: exit 2 naming it and --cdf-seeds first",
+              pruned == 2 and p.returncode == 2 and "requests.csv" in p.stderr and "--cdf-seeds first" in p.stderr,
+              p.stderr[-300:])
+        p = run(PY, FIG, "compare", cmp2, "--out", os.path.join(tmp, "f4"), "--formats", "png", "--cdf-seeds", "first")
+        check("--cdf-seeds first needs only the first seed's requests.csv", p.returncode == 0, p.stderr[-300:])
 
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     sys.exit(0 if all(results) else 1)
