@@ -46,10 +46,13 @@ static int same_kind(const cJSON *a, const cJSON *b)
     return (a->type & 0xFF) == (b->type & 0xFF);
 }
 
-/* Merges src into dst in place, checking src against dst's shape. `path` is dst's dotted path. */
-static int merge(cJSON *dst, const cJSON *src, const char *path, const char *origin, torta_err *e)
+/* Merges src into dst in place, checking src against dst's shape. `path` is dst's dotted path;
+ * inside an open map (`open`) any key goes, and objects still merge key by key, so that
+ * --set a.b.x=1 --set a.b.y=2 keeps both. */
+static int merge(cJSON *dst, const cJSON *src, const char *path, int open, const char *origin,
+                 torta_err *e)
 {
-    int open = in_list(open_maps, path);
+    open = open || in_list(open_maps, path);
     const cJSON *it;
     cJSON_ArrayForEach(it, src)
     {
@@ -71,8 +74,8 @@ static int merge(cJSON *dst, const cJSON *src, const char *path, const char *ori
         if (cur && !open && !in_list(flexible, sub) && !same_kind(cur, it))
             return torta_err_set(e, TORTA_EINPUT, "%s: \"%s\" must be %s, not %s", origin, sub,
                                  type_name(cur), type_name(it));
-        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(it) && !open) {
-            int rc = merge(cur, it, sub, origin, e);
+        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(it)) {
+            int rc = merge(cur, it, sub, open, origin, e);
             if (rc)
                 return rc;
             continue;
@@ -152,7 +155,7 @@ int torta_config_set(cJSON *root, const char *assignment, torta_err *e)
     }
     char origin[600];
     snprintf(origin, sizeof origin, "--set %.*s", (int)plen, assignment);
-    int rc = merge(root, top, "", origin, e);
+    int rc = merge(root, top, "", 0, origin, e);
     cJSON_Delete(top);
     return rc;
 }
@@ -182,7 +185,7 @@ int torta_config_build(const char *user_path, const char *const *sets, int n_set
         if (!rc && !cJSON_IsObject(user))
             rc = torta_err_set(e, TORTA_EINPUT, "%s: the configuration must be a JSON object", user_path);
         if (!rc)
-            rc = merge(root, user, "", user_path, e);
+            rc = merge(root, user, "", 0, user_path, e);
         cJSON_Delete(user);
         if (rc) {
             cJSON_Delete(root);

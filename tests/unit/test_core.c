@@ -80,6 +80,16 @@ START_TEST(config_defaults_and_overrides)
     ck_assert(torta_config_at(c, "gpus.my-gpu.mem_gb") != NULL); /* open maps take new names */
     ck_assert(torta_config_at(c, "gpus.h100-80gb.mem_gb") != NULL); /* catalogue embedded */
     cJSON_Delete(c);
+    /* Two --set into one object of an open map keep both keys (they once kept the last only). */
+    const char *nested[] = {"scheduler.macro_params.rl.horizon_steps=288",
+                            "scheduler.macro_params.rl.init_log_std=-2.5",
+                            "gpus.h100-80gb.usd_per_hour=9"};
+    ck_assert_msg(torta_config_build(NULL, nested, 3, &c, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq((int)torta_config_at(c, "scheduler.macro_params.rl.horizon_steps")->valuedouble, 288);
+    ck_assert(torta_config_at(c, "scheduler.macro_params.rl.init_log_std")->valuedouble == -2.5);
+    ck_assert(torta_config_at(c, "gpus.h100-80gb.usd_per_hour")->valuedouble == 9);
+    ck_assert(torta_config_at(c, "gpus.h100-80gb.mem_gb") != NULL); /* the rest of the entry stays */
+    cJSON_Delete(c);
 }
 END_TEST
 
