@@ -10,14 +10,21 @@ big=${2:-}
 servers='regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":8}]'
 lengths=traces/AzureLLMInferenceTrace_conv.csv
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 measure() { # label, requests, args...
   local label=$1 n=$2; shift 2
-  local t0 t1 mem
+  local t0 t1 mem events
+  rm -rf "$tmp/run"
   t0=$(date +%s.%N)
-  mem=$( { /usr/bin/time -f "%M" "$bin" "$@" --quiet >/dev/null; } 2>&1 | tail -1 )
+  # Summary and slots only: requests.csv would measure the disk (docs/performance.md).
+  mem=$( { /usr/bin/time -f "%M" "$bin" "$@" --quiet --out "$tmp/run" --set output.requests_csv=false \
+           >/dev/null; } 2>&1 | tail -1 )
   t1=$(date +%s.%N)
-  awk -v l="$label" -v n="$n" -v a="$t0" -v b="$t1" -v m="$mem" \
-    'BEGIN { printf "%-44s %9d req  %7.2f s  %9.0f req/s  peak %6.1f MB\n", l, n, b - a, n / (b - a), m / 1024 }'
+  events=$(sed -n 's/.*"events":[[:space:]]*\([0-9]*\).*/\1/p' "$tmp/run/summary.json")
+  awk -v l="$label" -v n="$n" -v a="$t0" -v b="$t1" -v m="$mem" -v ev="$events" \
+    'BEGIN { printf "%-44s %9d req  %7.2f s  %9.0f req/s  %6.2f M events/s  peak %6.1f MB\n", l, n, b - a, n / (b - a), ev / (b - a) / 1e6, m / 1024 }'
 }
 
 echo "torta-sim end-to-end benchmark ($(nproc) cores; one process, one core)"
