@@ -132,7 +132,7 @@ static int azure_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_er
     row->req.model = -1;
     /* Integer difference first: exact to 100 ns; one rounding in the division. */
     row->req.arrival_s = (double)(ticks - a->first_ticks) / 1e7;
-    snprintf(row->time_text, sizeof row->time_text, "%s", f[a->i_ts]);
+    wl_copy_text(row->time_text, sizeof row->time_text, f[a->i_ts], "");
     row->time_field = "TIMESTAMP";
     if ((rc = wl_tokens_text(a->path, L->line, "ContextTokens", f[a->i_in], 0, w,
                              &row->req.input_tokens, e)) ||

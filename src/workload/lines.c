@@ -134,6 +134,18 @@ int wl_csv_split(char *line, char **fields, int max)
     return n;
 }
 
+void wl_copy_text(char *dst, size_t cap, const char *src, const char *suffix)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    size_t k = strlen(suffix);
+    if (n + k < cap) {
+        memcpy(dst + n, suffix, k);
+        n += k;
+    }
+    dst[n] = '\0';
+}
+
 int wl_parse_double(const char *path, int32_t line, const char *field, const char *text,
                     double *out, torta_err *e)
 {
@@ -188,6 +200,16 @@ int wl_tokens_num(const char *path, int32_t line, const char *field, double v, i
 int wl_tokens_text(const char *path, int32_t line, const char *field, const char *text,
                    int is_output, wl_warn *w, int32_t *out, torta_err *e)
 {
+    /* Fast path for what traces hold, up to 9 plain digits (strtod gives the same value);
+     * anything else, including every error, takes the strict path. */
+    int32_t n = 0;
+    int digits = 0;
+    while (digits < 9 && text[digits] >= '0' && text[digits] <= '9')
+        n = n * 10 + (text[digits++] - '0');
+    if (digits > 0 && text[digits] == '\0' && n > 0 && n <= WL_MAX_TOKENS) {
+        *out = n;
+        return 0;
+    }
     double v;
     int rc = wl_parse_double(path, line, field, text, &v, e);
     if (rc)

@@ -39,7 +39,7 @@ static int native_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_e
     if (row->req.arrival_s < 0)
         return torta_err_set(e, TORTA_EINPUT, "%s:%d: arrival_s: negative time %s", a->path,
                              (int)L->line, t);
-    snprintf(row->time_text, sizeof row->time_text, "%s s", t);
+    wl_copy_text(row->time_text, sizeof row->time_text, t, " s");
     row->time_field = "arrival_s";
     if ((rc = wl_tokens_text(a->path, L->line, "input_tokens", f[a->idx[C_IN]], 0, w,
                              &row->req.input_tokens, e)) ||

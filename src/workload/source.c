@@ -108,7 +108,7 @@ static int read_row(torta_source *s, wl_row *row, torta_err *e)
     s->have_prev = 1;
     s->prev_raw_s = row->req.arrival_s;
     s->prev_line = row->req.src_line;
-    snprintf(s->prev_text, sizeof s->prev_text, "%s", row->time_text);
+    wl_copy_text(s->prev_text, sizeof s->prev_text, row->time_text, "");
     return 1;
 }
 

@@ -36,6 +36,10 @@ int wl_is_blank(const char *s);
  * Returns the number of fields in the line (may exceed max; only max are stored). */
 int wl_csv_split(char *line, char **fields, int max);
 
+/* Copies src into dst[cap] (truncated, always terminated) then appends suffix if it fits: a
+ * cheap stand-in for snprintf("%s%s") on every trace row. */
+void wl_copy_text(char *dst, size_t cap, const char *src, const char *suffix);
+
 /* Strict numbers: the whole text must be a finite number. Messages name file:line: field. */
 int wl_parse_double(const char *path, int32_t line, const char *field, const char *text,
                     double *out, torta_err *e);
