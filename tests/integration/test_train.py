@@ -67,6 +67,20 @@ def main():
                            env={**os.environ, "TORTA_POLICY_DIR": tmp})
         check("no policy: the error says how to train one", p.returncode == 2 and "torta-sim train" in p.stderr,
               p.stderr.strip()[:200])
+        # rl.action "shared": one multiplier for every region; the policy file says so itself.
+        p, spol, _ = train(tmp, "shared", "--set", 'scheduler.macro_params.rl.action="shared"')
+        sizes = json.load(open(spol))["net"]["sizes"] if p.returncode == 0 else None
+        check("shared action: a policy with one output", sizes is not None and sizes[-1] == 1, sizes)
+        p = subprocess.run([SIM, *COMMON, "--macro", "torta", "--set", f"scheduler.macro_params.policy={json.dumps(spol)}",
+                            "--quiet", "--out", os.path.join(tmp, "eval-shared")], capture_output=True, text=True)
+        check("a shared-action policy drives --macro torta", p.returncode == 0, p.stderr[-300:])
+        for bad, says in (('scheduler.macro_params.rl.action="both"', 'unknown "both"'),):
+            p = subprocess.run([SIM, "train", *COMMON, "--macro", "torta", "--set", bad, "--quiet",
+                                "--policy-out", os.path.join(tmp, "x.json")], capture_output=True, text=True)
+            check(f"{bad}: refused naming the value", p.returncode == 2 and says in p.stderr, p.stderr.strip()[:200])
+        p = subprocess.run([SIM, "train", *COMMON, "--macro", "rl-only", "--set", 'scheduler.macro_params.rl.action="shared"',
+                            "--quiet", "--policy-out", os.path.join(tmp, "x.json")], capture_output=True, text=True)
+        check("rl-only with a shared action is refused", p.returncode == 2 and "rl-only" in p.stderr, p.stderr.strip()[:200])
         p = subprocess.run([SIM, "train", *COMMON, "--macro", "least-loaded", "--policy-out", os.path.join(tmp, "x.json")],
                            capture_output=True, text=True)
         check("nothing to train for a heuristic", p.returncode == 2 and "nothing to train" in p.stderr)

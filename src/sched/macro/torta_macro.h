@@ -65,6 +65,7 @@ typedef struct torta_macro {
     torta_mlp_ws ws;
     double *obs, *action, *mult;
     size_t obs_dim, act_dim;
+    int shared_action;            /* one multiplier for every region (rl.action "shared") */
     double action_clip;
     torta_reward_cfg rw;
     double lat_sum;

@@ -24,7 +24,7 @@
 
 static const char *const RL_KEYS[] = {"hidden", "horizon_steps", "epochs", "minibatch", "lr",
                                       "gamma", "lambda", "clip", "ent_coef", "ot_supervision",
-                                      "action_clip", "init_log_std", NULL};
+                                      "action_clip", "init_log_std", "action", NULL};
 static const char *const REWARD_KEYS[] = {"alpha", "beta", "gamma", "eta", "latency_ref_s",
                                           "cost_ref_usd_per_server_h", NULL};
 
@@ -148,11 +148,31 @@ static int default_policy_path(const char *topology, const char *variant, char *
     return 0;
 }
 
+/* rl.action: "per-region" (a log-multiplier per region) or "shared" (one for all regions: the
+ * common mode, the one direction that helps on a network of identical regions; docs/torta.md). */
+static int parse_action_kind(const cJSON *rl, int *shared, torta_err *e)
+{
+    const char *kind = "per-region";
+    int rc = torta_json_str(rl, "action", "scheduler.macro_params.rl", 0, "per-region", &kind, e);
+    if (rc)
+        return rc;
+    if (strcmp(kind, "per-region") != 0 && strcmp(kind, "shared") != 0)
+        return torta_err_set(e, TORTA_EINPUT, "scheduler.macro_params.rl.action: unknown \"%s\" "
+                             "(per-region or shared)", kind);
+    *shared = strcmp(kind, "shared") == 0;
+    return 0;
+}
+
 int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON *params, torta_err *e)
 {
     int n = t->n, H = t->horizon, rc;
+    if ((rc = parse_action_kind(cJSON_GetObjectItemCaseSensitive(params, "rl"), &t->shared_action, e)))
+        return rc;
+    if (t->var.rl_only && t->shared_action)
+        return torta_err_set(e, TORTA_EINPUT, "scheduler.macro_params.rl.action: \"shared\" is for "
+                             "the multiplier variants, not rl-only");
     t->obs_dim = (size_t)n * (H + N_BASE_FEATURES);
-    t->act_dim = t->var.rl_only ? (size_t)n * n : (size_t)n;
+    t->act_dim = t->var.rl_only ? (size_t)n * n : t->shared_action ? 1 : (size_t)n;
     t->obs = calloc(t->obs_dim, sizeof(double));
     t->action = calloc(t->act_dim, sizeof(double));
     t->mult = calloc((size_t)n, sizeof(double));
@@ -216,6 +236,10 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     rc = torta_policy_check(&t->policy, path, t->fingerprint, n_names, (const char *const *)names, e);
     free_names(names, n_names);
+    if (!rc && !t->var.rl_only && torta_mlp_out_dim(&t->policy.net) == 1) {
+        t->shared_action = 1; /* the policy file says it: one multiplier for every region */
+        t->act_dim = 1;
+    }
     if (!rc && torta_mlp_out_dim(&t->policy.net) != t->act_dim)
         rc = torta_err_set(e, TORTA_EINPUT, "%s: policy has %zu actions, %s needs %zu (trained "
                            "for another variant?)", path, torta_mlp_out_dim(&t->policy.net),
@@ -297,7 +321,8 @@ static void apply_action(torta_macro *t)
     int n = t->n;
     if (!t->var.rl_only) {
         for (int j = 0; j < n; j++)
-            t->mult[j] = exp(fmax(-t->action_clip, fmin(t->action_clip, t->action[j])));
+            t->mult[j] = exp(fmax(-t->action_clip, fmin(t->action_clip,
+                                                          t->action[t->shared_action ? 0 : j])));
         return;
     }
     for (int i = 0; i < n; i++) { /* softmax per origin row */
