@@ -5,44 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_world.h"
 #include "sched/macro/ot_planner.h"
 #include "torta/plan.h"
-
-enum { R = 3 };
-
-typedef struct fake_world {
-    torta_region_state regions[R];
-    double lat[R * R], bw[R * R], egress[R * R];
-    torta_view v;
-} fake_world;
-
-/* Three regions on a line: 0 -- 1 -- 2, 10 ms per hop; 4 live servers each, 60 s slots. */
-static void make_world(fake_world *w)
-{
-    memset(w, 0, sizeof *w);
-    static const char *names[R] = {"a", "b", "c"};
-    for (int i = 0; i < R; i++) {
-        w->regions[i].name = names[i];
-        w->regions[i].n_servers = w->regions[i].n_alive = 4;
-        w->regions[i].electricity_usd_per_kwh = 0.1;
-        for (int j = 0; j < R; j++) {
-            w->lat[i * R + j] = 0.010 * abs(i - j);
-            w->bw[i * R + j] = i == j ? INFINITY : 1e10;
-            w->egress[i * R + j] = i == j ? 0 : 0.02;
-        }
-    }
-    w->v.n_regions = R;
-    w->v.slot_s = 60;
-    w->v.regions = w->regions;
-    w->v.latency_s = w->lat;
-    w->v.bandwidth_bps = w->bw;
-    w->v.egress_usd_per_gb = w->egress;
-}
 
 START_TEST(ample_capacity_keeps_demand_local)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     ot_planner p;
     torta_err e = {0};
     ck_assert_msg(ot_planner_init(&p, &w.v, NULL, &e) == 0, "%s", e.msg);
@@ -62,7 +32,7 @@ END_TEST
 START_TEST(overflow_spills_to_the_nearest_region_first)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     ot_planner p;
     torta_err e = {0};
     ck_assert(ot_planner_init(&p, &w.v, NULL, &e) == 0);
@@ -89,7 +59,7 @@ END_TEST
 START_TEST(capacity_multipliers_steer_the_plan)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     ot_planner p;
     torta_err e = {0};
     ck_assert(ot_planner_init(&p, &w.v, NULL, &e) == 0);
@@ -105,7 +75,7 @@ END_TEST
 START_TEST(dead_regions_get_nothing)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     w.regions[1].n_alive = 0;
     ot_planner p;
     torta_err e = {0};
@@ -127,7 +97,7 @@ END_TEST
 START_TEST(dispatch_follows_the_shares_exactly)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     torta_plan plan;
     torta_err e = {0};
     ck_assert(torta_plan_init(&plan, R, &e) == 0);
@@ -149,7 +119,7 @@ END_TEST
 START_TEST(planner_params_are_checked)
 {
     fake_world w;
-    make_world(&w);
+    make_world(&w, (int[R]){4, 4, 4});
     ot_planner p;
     torta_err e = {0};
     cJSON *bad = cJSON_Parse("{\"regg\": 0.1}");

@@ -7,38 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_world.h"
 #include "sched/macro/ot_planner.h"
-
-enum { R = 3 };
-
-typedef struct fake_world {
-    torta_region_state regions[R];
-    double lat[R * R], bw[R * R], egress[R * R];
-    torta_view v;
-} fake_world;
-
-/* Three regions on a line, 10 ms per hop, 60 s slots; servers per region as given. */
-static void make_world(fake_world *w, const int servers[R])
-{
-    memset(w, 0, sizeof *w);
-    static const char *names[R] = {"a", "b", "c"};
-    for (int i = 0; i < R; i++) {
-        w->regions[i].name = names[i];
-        w->regions[i].n_servers = w->regions[i].n_alive = servers[i];
-        w->regions[i].electricity_usd_per_kwh = 0.1;
-        for (int j = 0; j < R; j++) {
-            w->lat[i * R + j] = 0.010 * abs(i - j);
-            w->bw[i * R + j] = i == j ? INFINITY : 1e10;
-            w->egress[i * R + j] = i == j ? 0 : 0.02;
-        }
-    }
-    w->v.n_regions = R;
-    w->v.slot_s = 60;
-    w->v.regions = w->regions;
-    w->v.latency_s = w->lat;
-    w->v.bandwidth_bps = w->bw;
-    w->v.egress_usd_per_gb = w->egress;
-}
 
 /* Work each region receives under plan x: sum_i demand_i x_ij. */
 static void incoming(const double *demand, const double *x, double *in)
