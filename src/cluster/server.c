@@ -112,11 +112,23 @@ static void set_idle(torta_server *sv, double now)
     }
 }
 
+/* Closes the occupancy interval at the end of a leading prefill iteration once time has passed
+ * it, exactly as an event there would have: utilisation does not depend on the merge. */
+static void occ_catch_up(torta_server *sv, double t)
+{
+    if (sv->occ_mark && sv->pre_end_s <= t) {
+        sv->occ_area_slot += sv->occ * (sv->pre_end_s - sv->occ_since);
+        sv->occ_since = sv->pre_end_s;
+        sv->occ_mark = 0;
+    }
+}
+
 /* Closes the occupancy interval up to sim->now and starts one at the current state. */
 static void occ_touch(torta_sim *sim, int s)
 {
     torta_server *sv = &sim->servers[s];
     const torta_server_state *p = &sim->server_pub[s];
+    occ_catch_up(sv, sim->now);
     sv->occ_area_slot += sv->occ * (sim->now - sv->occ_since);
     sv->occ_since = sim->now;
     if (sim->mode != TORTA_SERVICE_BATCHING)
@@ -129,6 +141,7 @@ static void occ_touch(torta_sim *sim, int s)
 double torta_server_take_utilisation(torta_sim *sim, int s, double start, double end)
 {
     torta_server *sv = &sim->servers[s];
+    occ_catch_up(sv, end);
     sv->occ_area_slot += sv->occ * (end - sv->occ_since);
     sv->occ_since = end;
     double u = end > start ? sv->occ_area_slot / (end - start) : 0.0;
@@ -222,12 +235,17 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
     return 0;
 }
 
-static int schedule(torta_sim *sim, int s, double dur, int type, torta_err *e)
+static int schedule_at(torta_sim *sim, int s, double t, int type, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     sv->epoch++;
     sv->active = 1;
-    return torta_sim_push(sim, sim->now + dur, type, sv->epoch, s, e);
+    return torta_sim_push(sim, t, type, sv->epoch, s, e);
+}
+
+static int schedule(torta_sim *sim, int s, double dur, int type, torta_err *e)
+{
+    return schedule_at(sim, s, sim->now + dur, type, e);
 }
 
 static int start_load(torta_sim *sim, int s, int m, torta_err *e)
@@ -247,6 +265,19 @@ static double seg_time(const torta_server *sv, uint64_t k)
 {
     double kd = (double)k;
     return kd * sv->seg_alpha + sv->seg_beta * kd * (kd - 1.0) * 0.5;
+}
+
+/* The decode jump from iteration i with b requests whose contexts sum to dec_s + b i: it runs
+ * until the first of them finishes. */
+static void set_decode(torta_server *sv, uint64_t i, int32_t b_count, int64_t dec_s)
+{
+    const torta_perf *p = sv->perf;
+    double b = b_count, ctx = (double)dec_s + b * (double)i;
+    sv->seg_first = i;
+    sv->seg_n = sv->heap[0].fin_iter - i + 1;
+    sv->seg_prefill = 0;
+    sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
+    sv->seg_beta = p->d2 * b;
 }
 
 /* At an iteration boundary with nothing scheduled: admit what fits and schedule what follows. */
@@ -332,35 +363,40 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
                              sim->region_pub[pub->region].name, pub->kv_used_tokens, pub->kv_cap_tokens,
                              sim->now);
     double dur;
-    const torta_perf *p = sv->perf;
-    double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
     if (sv->pre_n > 0) {
-        dur = torta_perf_iter_s(p, sv->pre_p, sv->pre_q, b, ctx);
+        double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
+        dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
+        for (int32_t ri = first_admitted; ri >= 0; ri = sim->req[ri].next)
+            sim->req[ri].first_token_s = sim->now + dur;
+        set_busy(sv, sim->now);
+        if (sv->pending_out == 0 && sv->heap[0].fin_iter > i) {
+            /* Nobody finishes or leaves at the end of the prefill: the decode jump follows in
+             * the same event, with the times an event there would have computed. */
+            double pre_end = sim->now + dur;
+            set_decode(sv, i + 1, sv->dec_b + sv->pre_n, sv->dec_s + sv->pre_s);
+            sv->lead_prefill = sv->occ_mark = 1;
+            sv->pre_end_s = sv->seg_start = pre_end;
+            return schedule_at(sim, s, pre_end + seg_time(sv, sv->seg_n), EV_SERVER, e);
+        }
         sv->seg_first = i;
         sv->seg_n = 1;
         sv->seg_prefill = 1;
         sv->seg_alpha = dur;
         sv->seg_beta = 0;
-        for (int32_t ri = first_admitted; ri >= 0; ri = sim->req[ri].next)
-            sim->req[ri].first_token_s = sim->now + dur;
     } else if (sv->dec_b > 0) {
-        uint64_t n = sv->heap[0].fin_iter - i + 1;
-        sv->seg_first = i;
-        sv->seg_n = n;
-        sv->seg_prefill = 0;
-        sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
-        sv->seg_beta = p->d2 * b;
-        dur = seg_time(sv, n);
+        set_decode(sv, i, sv->dec_b, sv->dec_s);
+        dur = seg_time(sv, sv->seg_n);
+        set_busy(sv, sim->now);
     } else {
         return 0;
     }
-    set_busy(sv, sim->now);
     sv->seg_start = sim->now;
     return schedule(sim, s, dur, EV_SERVER, e);
 }
 
 static int plan(torta_sim *sim, int s, torta_err *e)
 {
+    occ_catch_up(&sim->servers[s], sim->now); /* before plan_segment may set a new mark */
     int rc = plan_segment(sim, s, e);
     occ_touch(sim, s);
     return rc;
@@ -371,7 +407,18 @@ static int plan(torta_sim *sim, int s, torta_err *e)
 static int cut_jump(torta_sim *sim, int s, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
-    if (!sv->active || sim->server_pub[s].loading || sv->seg_prefill || sv->seg_n <= 1)
+    if (!sv->active || sim->server_pub[s].loading || sv->seg_prefill)
+        return 0;
+    if (sv->lead_prefill && sim->now < sv->pre_end_s) {
+        /* Still in the leading prefill iteration: the segment ends with it after all. */
+        sv->lead_prefill = sv->occ_mark = 0;
+        sv->seg_first--;
+        sv->seg_n = 1;
+        sv->seg_prefill = 1;
+        sv->epoch++;
+        return torta_sim_push(sim, sv->pre_end_s, EV_SERVER, sv->epoch, s, e);
+    }
+    if (sv->seg_n <= 1)
         return 0;
     double elapsed = sim->now - sv->seg_start;
     double a = sv->seg_alpha, b = sv->seg_beta, k;
@@ -410,7 +457,7 @@ int torta_server_mark_migration(torta_sim *sim, int from, int to, torta_err *e)
 {
     torta_server *sv = &sim->servers[from];
     if (sim->mode != TORTA_SERVICE_BATCHING || !sv->active || sv->seg_prefill ||
-        sim->server_pub[from].loading)
+        (sv->lead_prefill && sim->now < sv->pre_end_s) || sim->server_pub[from].loading)
         return 0; /* only a decoding batch has running state worth moving */
     uint64_t end = sv->seg_first + sv->seg_n;
     int32_t best = -1;
@@ -543,7 +590,8 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
         completed = 1;
     } else {
         sv->iter = sv->seg_first + sv->seg_n;
-        if (sv->seg_prefill) {
+        if (sv->seg_prefill || sv->lead_prefill) {
+            sv->lead_prefill = 0;
             sv->dec_b += sv->pre_n;
             sv->dec_s += sv->pre_s;
             sv->pre_n = 0;
@@ -629,6 +677,7 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
     pub->kv_used_tokens = 0;
     set_idle(sv, sim->now);
     occ_touch(sim, s);
+    sv->lead_prefill = sv->occ_mark = 0;
     pub->alive = 0;
     sim->region_pub[pub->region].n_alive--;
     *displaced = head;

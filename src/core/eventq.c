@@ -186,19 +186,19 @@ static torta_eventq_node take_bucket0(torta_eventq *q)
     return x;
 }
 
-/* Bucket 0 is empty: the earliest event is the minimum of the lowest non-empty bucket. */
-static torta_eventq_node take_lowest(torta_eventq *q)
+static inline unsigned lowest_bucket(const torta_eventq *q)
 {
     unsigned w = (unsigned)__builtin_ctzll(q->summary);
-    unsigned j = 64 * w + (unsigned)__builtin_ctzll(q->nonempty[w]);
+    return 64 * w + (unsigned)__builtin_ctzll(q->nonempty[w]);
+}
+
+/* Makes the minimum of bucket j (the lowest non-empty one) the new `last` and moves its events
+ * down to the buckets their times now name: its earliest events end up in bucket 0. */
+static void settle(torta_eventq *q, unsigned j)
+{
     struct torta_eventq_bucket src = q->bucket[j];
     mark_empty(q, j);
     q->last = src.min;
-    if (src.end == 1) { /* common: nothing to move */
-        torta_eventq_node x = q->block[(size_t)src.head * B];
-        release_block(q, src.head);
-        return x;
-    }
     uint32_t b = src.head;
     for (uint32_t left = src.end;;) {
         const torta_eventq_node *x = q->block + (size_t)b * B;
@@ -210,6 +210,21 @@ static torta_eventq_node take_lowest(torta_eventq *q)
             break;
         b = nb;
     }
+}
+
+/* Bucket 0 is empty: the earliest event is the minimum of the lowest non-empty bucket. */
+static torta_eventq_node take_lowest(torta_eventq *q)
+{
+    unsigned j = lowest_bucket(q);
+    struct torta_eventq_bucket *src = &q->bucket[j];
+    if (src->end == 1) { /* common: nothing to move */
+        q->last = src->min;
+        torta_eventq_node x = q->block[(size_t)src->head * B];
+        release_block(q, src->head);
+        mark_empty(q, j);
+        return x;
+    }
+    settle(q, j);
     return take_bucket0(q); /* the first event at the minimum */
 }
 
@@ -268,6 +283,30 @@ int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t epoch, 
         append(q, bucket_of(tk, q->last), x);
     q->n++;
     return 0;
+}
+
+uint64_t torta_eventq_take_seq(torta_eventq *q)
+{
+    return q->next_seq < MAX_SEQ ? q->next_seq++ : UINT64_MAX;
+}
+
+int torta_eventq_pop_before(torta_eventq *q, double t, uint64_t seq, torta_event *out)
+{
+    if (q->n == 0)
+        return 0;
+    torta_eventq_node bound = {time_key(t), seq << TORTA_EVENTQ_SLOT_BITS}, head;
+    if (q->n_early) {
+        head = q->early[0];
+    } else {
+        if (!q->bucket[0].end) {
+            unsigned j = lowest_bucket(q);
+            if (bound.time != q->bucket[j].min)
+                return bound.time > q->bucket[j].min ? torta_eventq_pop(q, out) : 0;
+            settle(q, j); /* a tie in time: the sequence numbers decide */
+        }
+        head = q->block[(size_t)q->bucket[0].head * B + q->bucket[0].start];
+    }
+    return before(&head, &bound) ? torta_eventq_pop(q, out) : 0;
 }
 
 int torta_eventq_pop(torta_eventq *q, torta_event *out)

@@ -59,5 +59,10 @@ void torta_eventq_free(torta_eventq *q);
 int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t epoch, int64_t a);
 /* Removes the earliest event into *out; 0 when empty. */
 int torta_eventq_pop(torta_eventq *q, torta_event *out);
+/* An event kept outside the list (the next arrival) takes its place in the order with a sequence
+ * number from here, at the moment it would have been pushed; UINT64_MAX past the limit. */
+uint64_t torta_eventq_take_seq(torta_eventq *q);
+/* Pops the earliest event, as torta_eventq_pop, only if it comes before (t, seq); else 0. */
+int torta_eventq_pop_before(torta_eventq *q, double t, uint64_t seq, torta_event *out);
 
 #endif

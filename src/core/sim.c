@@ -233,7 +233,23 @@ static int pull_next(torta_sim *sim, torta_err *e)
         sim->source_done = 1;
         return 0;
     }
-    return torta_sim_push(sim, sim->next_in.arrival_s, EV_ARRIVAL, 0, 0, e);
+    sim->next_in_seq = torta_eventq_take_seq(&sim->q);
+    if (sim->next_in_seq == UINT64_MAX)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory (event queue)");
+    sim->have_next = 1;
+    return 0;
+}
+
+/* The earliest of the event list and the waiting arrival. */
+static int next_event(torta_sim *sim, torta_event *ev)
+{
+    if (!sim->have_next)
+        return torta_eventq_pop(&sim->q, ev);
+    if (torta_eventq_pop_before(&sim->q, sim->next_in.arrival_s, sim->next_in_seq, ev))
+        return 1;
+    sim->have_next = 0;
+    *ev = (torta_event){sim->next_in.arrival_s, sim->next_in_seq, EV_ARRIVAL, 0, 0};
+    return 1;
 }
 
 static int pick_model(torta_sim *sim)
@@ -486,7 +502,7 @@ static int slot_tick(torta_sim *sim, torta_err *e)
     }
     if (sim->source_done && sim->in_flight == 0)
         return 0;
-    if (sim->q.n == 0 && sim->in_flight > 0)
+    if (sim->q.n == 0 && !sim->have_next && sim->in_flight > 0)
         return torta_err_set(e, TORTA_EINTERNAL,
                              "invariant progress: %lld requests in flight at t=%.6f but nothing is "
                              "scheduled to happen", (long long)sim->in_flight, sim->now);
@@ -523,7 +539,7 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
         rc = pull_next(sim, e);
     double t0 = wall_s(), last = t0;
     torta_event ev;
-    while (!rc && torta_eventq_pop(&sim->q, &ev)) {
+    while (!rc && next_event(sim, &ev)) {
         if (ev.type == EV_SERVER || ev.type == EV_LOAD_DONE) {
             if (ev.epoch != sim->servers[ev.a].epoch)
                 continue; /* superseded */

@@ -43,6 +43,13 @@ typedef struct torta_server {
     double seg_start, seg_alpha, seg_beta;
     uint64_t seg_first, seg_n;
     int seg_prefill;
+    /* A decode segment may open with the prefill iteration of the requests admitted at its start
+     * when nothing would happen at the end of that iteration: one event instead of two. The
+     * iteration ends at pre_end_s, where the decode iterations [seg_first, ...) start (seg_start),
+     * and the prefilled requests join the decoding set when the segment ends (lead_prefill).
+     * occ_mark: the occupancy interval is still to be closed at pre_end_s, as at an event there. */
+    int lead_prefill, occ_mark;
+    double pre_end_s;
     int32_t loading_model;
     double busy_since;           /* < 0 when idle */
     double busy_slot_s, busy_total_s, load_slot_s;
@@ -86,7 +93,10 @@ typedef struct torta_sim {
     torta_source *source;
     torta_origin_assigner *origin;
     double *model_credit, *model_weight; /* smooth weighted round robin over the model mix */
+    /* The next arrival waits here rather than in the event list (one push and pop fewer per
+     * request), ordered by the sequence number its push would have had. */
     torta_req_in next_in;
+    uint64_t next_in_seq;
     int have_next, source_done;
     gsl_rng *rng_service;
     /* Requests in flight: a pool with a free list. */

@@ -127,6 +127,66 @@ static void run_interleaving(uint64_t seed, long ops, double push_p, double past
     gsl_rng_free(g);
 }
 
+/* The simulator keeps its next arrival outside the list (torta_eventq_take_seq at its would-be
+ * push, torta_eventq_pop_before at each pop): the merged order must be that of pushing it. */
+static void run_merged(uint64_t seed, long ops, double push_p, double past_p)
+{
+    gsl_rng *g = torta_rng_stream(seed, "eventq-merge-test");
+    torta_eventq q;
+    ck_assert_int_eq(torta_eventq_init(&q, 1), 0);
+    ref_queue r = {0};
+    double now = 0;
+    torta_event outside = {0};
+    int have_outside = 0;
+    long from_outside = 0;
+    for (long i = 0; i < ops; i++) {
+        double u = gsl_rng_uniform(g);
+        if (u < push_p) {
+            torta_event ev = {draw_time(g, now, past_p), 0, 1, 0, i};
+            if (!have_outside && gsl_rng_uniform(g) < 0.3) {
+                ev.seq = torta_eventq_take_seq(&q);
+                outside = ev;
+                have_outside = 1;
+            } else {
+                ev.seq = q.next_seq;
+                EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.epoch, ev.a) == 0, "push failed");
+            }
+            ref_push(&r, ev);
+            continue;
+        }
+        torta_event got;
+        int ok = have_outside ? torta_eventq_pop_before(&q, outside.t, outside.seq, &got)
+                              : torta_eventq_pop(&q, &got);
+        if (!ok && have_outside) {
+            got = outside;
+            have_outside = 0;
+            ok = 1;
+            from_outside++;
+        }
+        if (r.n == 0) {
+            EXPECT(!ok, "popped from nothing");
+            continue;
+        }
+        torta_event want = r.v[--r.n];
+        EXPECT(ok && got.t == want.t && got.seq == want.seq && got.a == want.a,
+               "op %ld: popped (%.17g, %llu), expected (%.17g, %llu)", i, got.t,
+               (unsigned long long)got.seq, want.t, (unsigned long long)want.seq);
+        now = got.t;
+    }
+    ck_assert_int_gt(from_outside, 100);
+    torta_eventq_free(&q);
+    free(r.v);
+    gsl_rng_free(g);
+}
+
+START_TEST(an_event_kept_outside_takes_its_place_in_the_order)
+{
+    run_merged(8, 100000, 0.5, 0);
+    run_merged(9, 100000, 0.45, 0);
+    run_merged(10, 50000, 0.5, 0.05);
+}
+END_TEST
+
 START_TEST(random_interleavings_pop_in_time_then_insertion_order)
 {
     /* Growing (more pushes), steady, and draining (pops often find the queue empty). */
@@ -223,6 +283,7 @@ int main(void)
     tcase_add_test(tc, pushes_into_the_past_still_pop_in_order);
     tcase_add_test(tc, hold_model_matches_reference);
     tcase_add_test(tc, equal_times_pop_first_in_first_out);
+    tcase_add_test(tc, an_event_kept_outside_takes_its_place_in_the_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
