@@ -87,7 +87,7 @@ int torta_json_num(const cJSON *obj, const char *key, const char *where, double 
 int torta_json_int(const cJSON *obj, const char *key, const char *where, long lo, long hi,
                    int required, long def, long *out, torta_err *e)
 {
-    double x;
+    double x = 0;
     int rc = torta_json_num(obj, key, where, (double)lo, (double)hi, required, (double)def, &x, e);
     if (rc)
         return rc;

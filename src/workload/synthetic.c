@@ -40,11 +40,16 @@ typedef struct gen {
     int n_regions;
     double *base_per_s, *tz_h;
     double peak_to_trough, peak_hour, start_hour, lam_max_per_s;
-    /* Region i's curve is 1 + amp cos(theta(t) + phi_i), phi_i its time-zone phase: one sincos
-     * per candidate instead of a cos and an fmod per region. */
+    /* Region i's curve is 1 + amp cos(theta(t) + phi_i), phi_i its time-zone phase: one cos and
+     * sin of theta per candidate (from a table, see thin) instead of a cos and an fmod per region. */
     double amp, *cos_phi, *sin_phi;
     double rate_sum_per_s, base_cos_per_s, base_sin_per_s; /* sums over regions of base_i (cos, sin phi_i) */
+    double gap_mean_s;           /* 1 / lam_max */
+    double hour_shift;           /* start_hour - peak_hour */
+    double *trig_cos, *trig_sin; /* cos and sin of 2 pi k / TRIG_N */
 } gen;
+
+enum { TRIG_N = 1024 };
 
 static void gen_free(void *impl)
 {
@@ -60,7 +65,65 @@ static void gen_free(void *impl)
     free(g->tz_h);
     free(g->cos_phi);
     free(g->sin_phi);
+    free(g->trig_cos);
+    free(g->trig_sin);
     free(g);
+}
+
+/* Thinning decision for a candidate at time t with u uniform on [0, lam_max): the region it
+ * lands in, or -1 when rejected. The total rate has a closed form, so most rejections need no
+ * loop over regions (the margin covers the loop's rounding, so decisions are those of the
+ * loop). */
+static int thin_exact(const gen *g, double u, double t)
+{
+    double theta = 2.0 * PI * (g->start_hour + t / 3600.0 - g->peak_hour) / 24.0;
+    double ct = cos(theta), st = sin(theta), cum = 0;
+    double total = g->rate_sum_per_s + g->amp * (ct * g->base_cos_per_s - st * g->base_sin_per_s);
+    if (u > total * (1.0 + 1e-9))
+        return -1;
+    for (int i = 0; i < g->n_regions; i++) {
+        cum += g->base_per_s[i] * (1.0 + g->amp * (ct * g->cos_phi[i] - st * g->sin_phi[i]));
+        if (u < cum)
+            return i;
+    }
+    return -1;
+}
+
+/* cos and sin of the curve angle at time t within about 1e-13 (for t up to a year) without
+ * libm: the nearest table angle and Taylor terms for the rest, |d| <= pi / TRIG_N. */
+static void sincos_table(const gen *g, double t, double *c, double *s)
+{
+    double q = (t * (1.0 / 3600.0) + g->hour_shift) * (TRIG_N / 24.0), kf = floor(q + 0.5);
+    double d = (q - kf) * (2.0 * PI / TRIG_N), d2 = d * d;
+    size_t k = (size_t)((long long)kf & (TRIG_N - 1));
+    double cd = 1.0 - d2 * (0.5 - d2 * (1.0 / 24.0));
+    double sd = d * (1.0 - d2 * (1.0 / 6.0 - d2 * (1.0 / 120.0)));
+    *c = g->trig_cos[k] * cd - g->trig_sin[k] * sd;
+    *s = g->trig_sin[k] * cd + g->trig_cos[k] * sd;
+}
+
+/* thin_exact's decision, with cos and sin from the table: every threshold the decision compares
+ * u with is then known to within far less than `band`, so when u is more than `band` away from
+ * each that it was compared with, the exact decision is the same; otherwise (about one
+ * candidate in 1e9) thin_exact decides. The stream does not depend on the shortcut. */
+static int thin(const gen *g, double u, double t)
+{
+    double ct, st, band = 1e-10 * g->lam_max_per_s;
+    sincos_table(g, t, &ct, &st);
+    double limit = (g->rate_sum_per_s + g->amp * (ct * g->base_cos_per_s - st * g->base_sin_per_s)) *
+                   (1.0 + 1e-9);
+    if (u > limit + band)
+        return -1;
+    if (u >= limit - band)
+        return thin_exact(g, u, t);
+    double cum = 0, prev = 0;
+    for (int i = 0; i < g->n_regions; i++) {
+        cum += g->base_per_s[i] * (1.0 + g->amp * (ct * g->cos_phi[i] - st * g->sin_phi[i]));
+        if (u < cum)
+            return cum - u > band && u - prev > band ? i : thin_exact(g, u, t);
+        prev = cum;
+    }
+    return u - cum > band ? -1 : thin_exact(g, u, t);
 }
 
 static int gen_next(void *impl, torta_req_in *r, torta_err *e)
@@ -73,26 +136,13 @@ static int gen_next(void *impl, torta_req_in *r, torta_err *e)
     default:
         /* Thinning: candidates at the peak total rate; one uniform both accepts and picks the
          * region, landing in region i with probability rate_i(t) / lam_max. */
-        for (;;) {
-            g->t_s += gsl_ran_exponential(g->arrivals, 1.0 / g->lam_max_per_s);
+        do {
+            g->t_s += gsl_ran_exponential(g->arrivals, g->gap_mean_s);
             if (g->t_s >= g->duration_s)
                 return 0;
-            double u = gsl_rng_uniform(g->arrivals) * g->lam_max_per_s, cum = 0;
-            double theta = 2.0 * PI * (g->start_hour + g->t_s / 3600.0 - g->peak_hour) / 24.0;
-            double ct = cos(theta), st = sin(theta);
-            /* The total rate has a closed form: most rejections need no loop over regions (the
-             * margin covers the loop's rounding, so decisions are those of the loop). */
-            double total = g->rate_sum_per_s + g->amp * (ct * g->base_cos_per_s - st * g->base_sin_per_s);
-            if (u > total * (1.0 + 1e-9))
-                continue;
-            for (int i = 0; i < g->n_regions && origin < 0; i++) {
-                cum += g->base_per_s[i] * (1.0 + g->amp * (ct * g->cos_phi[i] - st * g->sin_phi[i]));
-                if (u < cum)
-                    origin = i;
-            }
-            if (origin >= 0)
-                break;
-        }
+            double u = gsl_rng_uniform(g->arrivals) * g->lam_max_per_s;
+            origin = thin(g, u, g->t_s);
+        } while (origin < 0);
     }
     if (g->t_s >= g->duration_s)
         return 0;
@@ -393,7 +443,9 @@ int torta_source_open_synthetic(const char *spec_s, uint64_t seed, int n_regions
         }
         g->cos_phi = calloc((size_t)n_regions, sizeof(double));
         g->sin_phi = calloc((size_t)n_regions, sizeof(double));
-        if (!g->cos_phi || !g->sin_phi) {
+        g->trig_cos = calloc(TRIG_N, sizeof(double));
+        g->trig_sin = calloc(TRIG_N, sizeof(double));
+        if (!g->cos_phi || !g->sin_phi || !g->trig_cos || !g->trig_sin) {
             rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
             goto done;
         }
@@ -405,9 +457,15 @@ int torta_source_open_synthetic(const char *spec_s, uint64_t seed, int n_regions
             g->base_cos_per_s += g->base_per_s[i] * g->cos_phi[i];
             g->base_sin_per_s += g->base_per_s[i] * g->sin_phi[i];
         }
+        for (int k = 0; k < TRIG_N; k++) {
+            g->trig_cos[k] = cos(2.0 * PI * k / TRIG_N);
+            g->trig_sin[k] = sin(2.0 * PI * k / TRIG_N);
+        }
         /* Every curve is at most its peak, so the sum of peaks bounds the total rate. */
         g->lam_max_per_s = g->rate_per_s * wl_cosine_curve(g->peak_hour, g->peak_to_trough,
                                                            g->peak_hour);
+        g->gap_mean_s = 1.0 / g->lam_max_per_s;
+        g->hour_shift = g->start_hour - g->peak_hour;
     }
     if (sp.lengths && (rc = wl_lengths_load(sp.lengths, &g->tab, &warn, e))) {
         if (e) { /* the inner message already names file:line: field */

@@ -166,6 +166,53 @@ START_TEST(diurnal_peaks_follow_local_time)
 }
 END_TEST
 
+/* A hash of every request a source yields (arrival bits, origin, lengths) and their count. */
+static uint64_t stream_hash(torta_source *s, long *n)
+{
+    torta_req_in r;
+    torta_err e = {0};
+    uint64_t h = 1469598103934665603ULL;
+    *n = 0;
+    while (torta_source_next(s, &r, &e) == 1) {
+        uint64_t t;
+        memcpy(&t, &r.arrival_s, sizeof t);
+        uint64_t v[4] = {t, (uint64_t)(int64_t)r.origin, (uint64_t)r.input_tokens, (uint64_t)r.output_tokens};
+        for (int k = 0; k < 4; k++)
+            h = (h ^ v[k]) * 1099511628211ULL;
+        (*n)++;
+    }
+    torta_source_close(s);
+    return h;
+}
+
+START_TEST(diurnal_streams_are_pinned)
+{
+    /* The exact streams of the thinning sampler, pinned: results and shipped policies depend on
+     * them, so a speed-up must not change one draw. Recorded from the sampler that evaluated
+     * cos and sin of every candidate with libm. Update only for an intended change, and say why. */
+    const double tz[11] = {-5, -5, -6, -6, -7, -8, -8, -6, -7, -5, -8};
+    struct {
+        const char *spec;
+        int n;
+        uint64_t hash;
+        long count;
+    } cases[] = {
+        {"diurnal:rate_per_s=38,duration_s=86400,peak_to_trough=4,input_tokens=7,output_tokens=9",
+         11, 0x1760c01a5fcad92bULL, 3283539},
+        {"diurnal:rate_per_s=2,duration_s=2592000,peak_to_trough=9,peak_hour=20,start_hour=5.5,"
+         "weights=3;1;2,input_tokens=1,output_tokens=2", 3, 0xcd25efb390a6de2fULL, 5182713},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long n;
+        uint64_t h = stream_hash(synth(cases[i].spec, 7, cases[i].n, tz), &n);
+        fprintf(stderr, "stream %zu: %ld requests, hash 0x%016llx\n", i, n, (unsigned long long)h);
+        ck_assert_msg(h == cases[i].hash && n == cases[i].count,
+                      "%s: %ld requests, hash 0x%016llx: the stream changed", cases[i].spec, n,
+                      (unsigned long long)h);
+    }
+}
+END_TEST
+
 START_TEST(diurnal_weights_and_peak_hour)
 {
     const double tz[2] = {0, 0};
@@ -499,6 +546,7 @@ int main(void)
     tcase_add_test(tc, gamma_statistics);
     tcase_add_test(tc, diurnal_peaks_follow_local_time);
     tcase_add_test(tc, diurnal_weights_and_peak_hour);
+    tcase_add_test(tc, diurnal_streams_are_pinned);
     tcase_add_test(tc, same_seed_same_sequence);
     tcase_add_test(tc, lengths_sampling);
     tcase_add_test(tc, spec_errors);
