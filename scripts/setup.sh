@@ -23,5 +23,20 @@ fi
 
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTORTA_WERROR=$werror >/dev/null
+flags=(-DCMAKE_BUILD_TYPE=Release -DTORTA_WERROR=$werror)
+# Profile-guided optimisation (scripts/pgo.sh, about 20 s): redone when a source is newer than
+# the profile; TORTA_PGO=0 skips it.
+profile=build/pgo-profile
+if [ "${TORTA_PGO:-1}" = "0" ]; then
+  cmake -S . -B build "${flags[@]}" -DTORTA_PGO= >/dev/null
+elif [ ! -d "$profile" ] || [ -n "$(find src include -newer "$profile" -name '*.[ch]' -print -quit)" ]; then
+  echo "setup: building with profile-guided optimisation (TORTA_PGO=0 to skip)" >&2
+  if ! scripts/pgo.sh build "${flags[@]}"; then
+    echo "setup: the profiling run failed; building without a profile" >&2
+    rm -rf "$profile"
+    cmake -S . -B build "${flags[@]}" -DTORTA_PGO= >/dev/null
+  fi
+else
+  cmake -S . -B build "${flags[@]}" -DTORTA_PGO=use >/dev/null
+fi
 cmake --build build -j"$(nproc)" >/dev/null
