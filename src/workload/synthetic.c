@@ -136,8 +136,8 @@ static int gen_next(void *impl, torta_req_in *r, torta_err *e)
     default:
         /* Thinning: candidates at the peak total rate; one uniform both accepts and picks the
          * region, landing in region i with probability rate_i(t) / lam_max. */
-        do {
-            g->t_s += gsl_ran_exponential(g->arrivals, g->gap_mean_s);
+        do { /* an exponential gap, written out as gsl_ran_exponential computes it */
+            g->t_s -= g->gap_mean_s * log1p(-gsl_rng_uniform(g->arrivals));
             if (g->t_s >= g->duration_s)
                 return 0;
             double u = gsl_rng_uniform(g->arrivals) * g->lam_max_per_s;
