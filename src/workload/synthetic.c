@@ -50,6 +50,7 @@ typedef struct gen {
 } gen;
 
 enum { TRIG_N = 1024 };
+static const double FAST_TRIG_MAX_S = 1e8; /* 3 years */
 
 static void gen_free(void *impl)
 {
@@ -89,8 +90,9 @@ static int thin_exact(const gen *g, double u, double t)
     return -1;
 }
 
-/* cos and sin of the curve angle at time t within about 1e-13 (for t up to a year) without
- * libm: the nearest table angle and Taylor terms for the rest, |d| <= pi / TRIG_N. */
+/* cos and sin of the curve angle at time t without libm: the nearest table angle and Taylor
+ * terms for the rest, |d| <= pi / TRIG_N. They differ from libm's by rounding alone, which grows
+ * with t: below 1e-11 up to FAST_TRIG_MAX_S, where thin stops using them. */
 static void sincos_table(const gen *g, double t, double *c, double *s)
 {
     double q = (t * (1.0 / 3600.0) + g->hour_shift) * (TRIG_N / 24.0), kf = floor(q + 0.5);
@@ -109,6 +111,8 @@ static void sincos_table(const gen *g, double t, double *c, double *s)
 static int thin(const gen *g, double u, double t)
 {
     double ct, st, band = 1e-10 * g->lam_max_per_s;
+    if (t > FAST_TRIG_MAX_S)
+        return thin_exact(g, u, t);
     sincos_table(g, t, &ct, &st);
     double limit = (g->rate_sum_per_s + g->amp * (ct * g->base_cos_per_s - st * g->base_sin_per_s)) *
                    (1.0 + 1e-9);

@@ -201,6 +201,9 @@ START_TEST(diurnal_streams_are_pinned)
          11, 0x1760c01a5fcad92bULL, 3283539},
         {"diurnal:rate_per_s=2,duration_s=2592000,peak_to_trough=9,peak_hour=20,start_hour=5.5,"
          "weights=3;1;2,input_tokens=1,output_tokens=2", 3, 0xcd25efb390a6de2fULL, 5182713},
+        /* past the table's horizon (1e8 s) */
+        {"diurnal:rate_per_s=0.01,duration_s=200000000,input_tokens=1,output_tokens=1", 3,
+         0x0376984999547405ULL, 2000448},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         long n;
