@@ -235,12 +235,20 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
     return 0;
 }
 
+/* Sets (or moves) the server's timer: the end of its segment or load at time t. */
+static int set_timer(torta_sim *sim, int s, double t, int type, torta_err *e)
+{
+    uint64_t seq = torta_eventq_take_seq(&sim->q); /* its place among equal times */
+    if (seq == UINT64_MAX)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory (event queue)");
+    torta_timers_set(&sim->timers, s, t, seq, (uint32_t)type);
+    return 0;
+}
+
 static int schedule_at(torta_sim *sim, int s, double t, int type, torta_err *e)
 {
-    torta_server *sv = &sim->servers[s];
-    sv->epoch++;
-    sv->active = 1;
-    return torta_sim_push(sim, t, type, sv->epoch, s, e);
+    sim->servers[s].active = 1;
+    return set_timer(sim, s, t, type, e);
 }
 
 static int schedule(torta_sim *sim, int s, double dur, int type, torta_err *e)
@@ -415,8 +423,7 @@ static int cut_jump(torta_sim *sim, int s, torta_err *e)
         sv->seg_first--;
         sv->seg_n = 1;
         sv->seg_prefill = 1;
-        sv->epoch++;
-        return torta_sim_push(sim, sv->pre_end_s, EV_SERVER, sv->epoch, s, e);
+        return set_timer(sim, s, sv->pre_end_s, EV_SERVER, e);
     }
     if (sv->seg_n <= 1)
         return 0;
@@ -439,8 +446,7 @@ static int cut_jump(torta_sim *sim, int s, torta_err *e)
     if (n >= sv->seg_n)
         return 0;
     sv->seg_n = n;
-    sv->epoch++;
-    return torta_sim_push(sim, sv->seg_start + seg_time(sv, n), EV_SERVER, sv->epoch, s, e);
+    return set_timer(sim, s, sv->seg_start + seg_time(sv, n), EV_SERVER, e);
 }
 
 /* A request that would join the batch at the next boundary cuts a long decode jump short. */
@@ -670,7 +676,7 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
     sv->dec_b = sv->pre_n = 0;
     sv->dec_s = sv->pre_s = 0;
     sv->pre_p = sv->pre_q = 0;
-    sv->epoch++; /* cancels the scheduled segment or load */
+    torta_timers_clear(&sim->timers, s); /* cancels the scheduled segment or load */
     sv->active = 0;
     sv->loading_model = -1;
     pub->loading = 0;

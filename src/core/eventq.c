@@ -33,12 +33,6 @@ struct torta_eventq_bucket {
     uint64_t min;        /* earliest time in it (not kept for bucket 0) */
 };
 
-static inline uint64_t time_key(double t)
-{
-    uint64_t b;
-    memcpy(&b, &t, sizeof b);
-    return b ^ ((uint64_t)((int64_t)b >> 63) | UINT64_C(0x8000000000000000));
-}
 
 static inline double key_time(uint64_t k)
 {
@@ -256,11 +250,11 @@ static torta_eventq_node early_pop(torta_eventq *q)
     return top;
 }
 
-int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t epoch, int64_t a)
+int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t tag, int64_t a)
 {
     if ((q->free_slot < 0 && grow_pool(q, 2 * q->cap)) || q->next_seq >= MAX_SEQ)
         return TORTA_ENOMEM;
-    uint64_t tk = time_key(t);
+    uint64_t tk = torta_time_key(t);
     int early = tk < q->last;
     if (early && q->n_early == q->cap_early) {
         size_t cap = q->cap_early ? 2 * q->cap_early : 64;
@@ -275,7 +269,7 @@ int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t epoch, 
         return TORTA_ENOMEM;
     uint64_t slot = (uint64_t)q->free_slot;
     q->free_slot = q->pool[slot].a;
-    q->pool[slot] = (torta_eventq_payload){type, epoch, a};
+    q->pool[slot] = (torta_eventq_payload){type, tag, a};
     torta_eventq_node x = {tk, q->next_seq++ << TORTA_EVENTQ_SLOT_BITS | slot};
     if (early)
         early_push(q, x);
@@ -294,7 +288,7 @@ int torta_eventq_pop_before(torta_eventq *q, double t, uint64_t seq, torta_event
 {
     if (q->n == 0)
         return 0;
-    torta_eventq_node bound = {time_key(t), seq << TORTA_EVENTQ_SLOT_BITS}, head;
+    torta_eventq_node bound = {torta_time_key(t), seq << TORTA_EVENTQ_SLOT_BITS}, head;
     if (q->n_early) {
         head = q->early[0];
     } else {
@@ -323,7 +317,7 @@ int torta_eventq_pop(torta_eventq *q, torta_event *out)
     q->n--;
     uint64_t slot = x.key & SLOT_MASK;
     torta_eventq_payload *pl = &q->pool[slot];
-    *out = (torta_event){key_time(x.time), x.key >> TORTA_EVENTQ_SLOT_BITS, pl->type, pl->epoch, pl->a};
+    *out = (torta_event){key_time(x.time), x.key >> TORTA_EVENTQ_SLOT_BITS, pl->type, pl->tag, pl->a};
     pl->a = q->free_slot;
     q->free_slot = (int64_t)slot;
     return 1;

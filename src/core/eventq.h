@@ -6,19 +6,20 @@
  * (time and a key holding the sequence number and a payload slot) in chains of fixed-size
  * blocks from one pool; payloads live in a pooled array with a free list: no per-event
  * allocation, and pops never allocate. A push earlier than the latest pop goes to a small binary
- * heap that pops first. A cancelled event is left in place and ignored when it surfaces (its
- * owner's epoch moved on). */
+ * heap that pops first. Events cannot be cancelled: the servers' events, which are rescheduled
+ * all the time, live in per-server timers instead (timers.h). */
 #ifndef TORTA_EVENTQ_H
 #define TORTA_EVENTQ_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct torta_event {
     double t;
     uint64_t seq;     /* insertion order: breaks ties in t deterministically */
     uint32_t type;
-    uint32_t epoch;   /* owner's epoch when scheduled; stale events are skipped */
+    uint32_t tag;     /* the owner's to interpret (failures: 1 = drawn from the MTBF) */
     int64_t a;        /* payload: request or server index, ... */
 } torta_event;
 
@@ -28,7 +29,7 @@ typedef struct torta_eventq_node {
 } torta_eventq_node;
 
 typedef struct torta_eventq_payload {
-    uint32_t type, epoch;
+    uint32_t type, tag;
     int64_t a;        /* while the slot is free: the next free slot */
 } torta_eventq_payload;
 
@@ -53,10 +54,19 @@ typedef struct torta_eventq {
     uint64_t next_seq;
 } torta_eventq;
 
+/* The order-preserving integer image of a time (IEEE-754 bits mapped so that unsigned order is
+ * numeric order); the list and the per-server timers (timers.h) compare times this way. */
+static inline uint64_t torta_time_key(double t)
+{
+    uint64_t b;
+    memcpy(&b, &t, sizeof b);
+    return b ^ ((uint64_t)((int64_t)b >> 63) | UINT64_C(0x8000000000000000));
+}
+
 int torta_eventq_init(torta_eventq *q, size_t cap);
 void torta_eventq_free(torta_eventq *q);
 /* 0, or TORTA_ENOMEM (also past the pending-event or sequence limits above). */
-int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t epoch, int64_t a);
+int torta_eventq_push(torta_eventq *q, double t, uint32_t type, uint32_t tag, int64_t a);
 /* Removes the earliest event into *out; 0 when empty. */
 int torta_eventq_pop(torta_eventq *q, torta_event *out);
 /* An event kept outside the list (the next arrival) takes its place in the order with a sequence

@@ -251,6 +251,7 @@ static void sim_free(torta_sim *sim)
         torta_server_free(&sim->servers[s]);
     torta_metrics_free(sim->metrics);
     torta_eventq_free(&sim->q);
+    torta_timers_free(&sim->timers);
     if (sim->source)
         torta_source_close(sim->source);
     if (sim->origin)
@@ -325,7 +326,7 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         for (int g = 0; !rc && g < sim.n_regions; g++)
             sim.region_defer_head[g] = sim.region_defer_tail[g] = -1;
     }
-    if (!rc && torta_eventq_init(&sim.q, 1024))
+    if (!rc && (torta_eventq_init(&sim.q, 1024) || torta_timers_init(&sim.timers, sim.n_servers)))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc)
         rc = setup_schedulers(&sim, o->config, o, e);

@@ -26,9 +26,9 @@ const char *torta_req_status_name(int status)
     }
 }
 
-int torta_sim_push(torta_sim *sim, double t, int type, uint32_t epoch, int64_t a, torta_err *e)
+int torta_sim_push(torta_sim *sim, double t, int type, uint32_t tag, int64_t a, torta_err *e)
 {
-    if (torta_eventq_push(&sim->q, t, (uint32_t)type, epoch, a))
+    if (torta_eventq_push(&sim->q, t, (uint32_t)type, tag, a))
         return torta_err_set(e, TORTA_ENOMEM, "out of memory (event queue)");
     return 0;
 }
@@ -240,9 +240,26 @@ static int pull_next(torta_sim *sim, torta_err *e)
     return 0;
 }
 
-/* The earliest of the event list and the waiting arrival. */
+/* The earliest, in (time, sequence) order, of the event list, the servers' timers and the
+ * waiting arrival. */
 static int next_event(torta_sim *sim, torta_event *ev)
 {
+    const torta_timer_node *first = torta_timers_first(&sim->timers);
+    int s = first->owner;
+    if (s >= 0 && sim->have_next) { /* the arrival, if it comes before the timer */
+        uint64_t ka = torta_time_key(sim->next_in.arrival_s);
+        if (ka < first->key || (ka == first->key && sim->next_in_seq < first->seq))
+            s = -1;
+    }
+    if (s >= 0) {
+        double t = sim->timers.when[s];
+        if (torta_eventq_pop_before(&sim->q, t, first->seq, ev))
+            return 1;
+        /* The timer stays set while its event is handled: rescheduling the server then
+         * replaces it, and the loop clears it if not (one tree update instead of two). */
+        *ev = (torta_event){t, first->seq, sim->timers.type[s], 0, s};
+        return 1;
+    }
     if (!sim->have_next)
         return torta_eventq_pop(&sim->q, ev);
     if (torta_eventq_pop_before(&sim->q, sim->next_in.arrival_s, sim->next_in_seq, ev))
@@ -502,7 +519,7 @@ static int slot_tick(torta_sim *sim, torta_err *e)
     }
     if (sim->source_done && sim->in_flight == 0)
         return 0;
-    if (sim->q.n == 0 && !sim->have_next && sim->in_flight > 0)
+    if (sim->q.n == 0 && !sim->have_next && sim->timers.pending == 0 && sim->in_flight > 0)
         return torta_err_set(e, TORTA_EINTERNAL,
                              "invariant progress: %lld requests in flight at t=%.6f but nothing is "
                              "scheduled to happen", (long long)sim->in_flight, sim->now);
@@ -540,10 +557,6 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
     double t0 = wall_s(), last = t0;
     torta_event ev;
     while (!rc && next_event(sim, &ev)) {
-        if (ev.type == EV_SERVER || ev.type == EV_LOAD_DONE) {
-            if (ev.epoch != sim->servers[ev.a].epoch)
-                continue; /* superseded */
-        }
         if (ev.t < sim->now)
             return torta_err_set(e, TORTA_EINTERNAL, "invariant clock: event at %.9f after %.9f",
                                  ev.t, sim->now);
@@ -568,10 +581,10 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
             rc = reach(sim, (int32_t)ev.a, e);
             break;
         case EV_FAIL:
-            rc = server_fail(sim, (int)ev.a, ev.epoch == 1, e);
+            rc = server_fail(sim, (int)ev.a, ev.tag == 1, e);
             break;
         case EV_RECOVER:
-            rc = server_recover(sim, (int)ev.a, ev.epoch == 1, e);
+            rc = server_recover(sim, (int)ev.a, ev.tag == 1, e);
             break;
         case EV_REBALANCE:
             rc = rebalance(sim, e);
@@ -581,6 +594,8 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
             break;
         default:
             rc = torta_server_on_event(sim, (int)ev.a, (int)ev.type, e);
+            if (torta_timers_seq(&sim->timers, (int)ev.a) == ev.seq)
+                torta_timers_clear(&sim->timers, (int)ev.a); /* not rescheduled */
             break;
         }
         if (sim->source_done && sim->in_flight == 0)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/eventq.h"
+#include "core/timers.h"
 #include "torta/catalog.h"
 #include "torta/sched.h"
 #include "torta/topology.h"
@@ -37,8 +38,8 @@ typedef struct torta_server {
     int32_t pre_n;
     int64_t pre_s;
     double pre_p, pre_q;
-    /* The scheduled segment: iterations [seg_first, seg_first + seg_n) from seg_start. */
-    uint32_t epoch;
+    /* The scheduled segment: iterations [seg_first, seg_first + seg_n) from seg_start; its end
+     * (or the load's) is the server's timer in sim->timers. */
     int active;                  /* a segment or a load is scheduled */
     double seg_start, seg_alpha, seg_beta;
     uint64_t seg_first, seg_n;
@@ -112,6 +113,7 @@ typedef struct torta_sim {
     double *moves;                /* R x R scratch for the macro scheduler's migrations */
     /* Clock and events. */
     torta_eventq q;
+    torta_timers timers;          /* per server: the end of its segment or load */
     double now;
     int64_t slot;
     uint64_t events;
@@ -168,6 +170,6 @@ int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e);
 /* sim.c: moves a request that has not started to region `to` (prompt transfer, counted and
  * charged as a migration). */
 int torta_sim_migrate(torta_sim *sim, int32_t req, int to, torta_err *e);
-int torta_sim_push(torta_sim *sim, double t, int type, uint32_t epoch, int64_t a, torta_err *e);
+int torta_sim_push(torta_sim *sim, double t, int type, uint32_t tag, int64_t a, torta_err *e);
 
 #endif

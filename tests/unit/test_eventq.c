@@ -62,10 +62,10 @@ static double pop_both(torta_eventq *q, ref_queue *r)
     EXPECT(ok == 1, "pop returned %d with %zu events pending", ok, r->n + 1);
     EXPECT(got.t == want.t && got.seq == want.seq, "popped (%.17g, %llu), expected (%.17g, %llu)",
            got.t, (unsigned long long)got.seq, want.t, (unsigned long long)want.seq);
-    EXPECT(got.type == want.type && got.epoch == want.epoch && got.a == want.a,
+    EXPECT(got.type == want.type && got.tag == want.tag && got.a == want.a,
            "payload of event %llu: (%u, %u, %lld), expected (%u, %u, %lld)",
-           (unsigned long long)want.seq, got.type, got.epoch, (long long)got.a, want.type,
-           want.epoch, (long long)want.a);
+           (unsigned long long)want.seq, got.type, got.tag, (long long)got.a, want.type,
+           want.tag, (long long)want.a);
     EXPECT(q->n == r->n, "%zu events pending, expected %zu", q->n, r->n);
     return got.t;
 }
@@ -109,7 +109,7 @@ static void run_interleaving(uint64_t seed, long ops, double push_p, double past
         if (gsl_rng_uniform(g) < push_p) {
             torta_event ev = {draw_time(g, now, past_p), seq++, (uint32_t)gsl_rng_uniform_int(g, 16),
                               (uint32_t)gsl_rng_get(g), (int64_t)gsl_rng_get(g) - 1000000};
-            EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.epoch, ev.a) == 0, "push failed");
+            EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.tag, ev.a) == 0, "push failed");
             ref_push(&r, ev);
             peak = r.n > peak ? r.n : peak;
         } else {
@@ -149,7 +149,7 @@ static void run_merged(uint64_t seed, long ops, double push_p, double past_p)
                 have_outside = 1;
             } else {
                 ev.seq = q.next_seq;
-                EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.epoch, ev.a) == 0, "push failed");
+                EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.tag, ev.a) == 0, "push failed");
             }
             ref_push(&r, ev);
             continue;
@@ -220,7 +220,7 @@ START_TEST(hold_model_matches_reference)
     for (int i = 0; i < 50000; i++) {
         double t = pop_both(&q, &r);
         torta_event ev = {t - log1p(-gsl_rng_uniform(g)), seq++, 2, (uint32_t)i, i};
-        EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.epoch, ev.a) == 0, "push failed");
+        EXPECT(torta_eventq_push(&q, ev.t, ev.type, ev.tag, ev.a) == 0, "push failed");
         ref_push(&r, ev);
     }
     while (r.n)
