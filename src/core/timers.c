@@ -17,7 +17,6 @@ int torta_timers_init(torta_timers *t, int n)
     int size = 2;
     while (size < n)
         size *= 2;
-    t->n = n;
     t->size = size;
     t->node = malloc(2 * (size_t)size * sizeof *t->node);
     t->when = calloc((size_t)size, sizeof *t->when);

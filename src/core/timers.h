@@ -15,7 +15,7 @@ typedef struct torta_timer_node {
 } torta_timer_node;
 
 typedef struct torta_timers {
-    int n, size;              /* owners; leaves (a power of two >= n, >= 2) */
+    int size;                 /* leaves: a power of two, at least 2 and at least the owners */
     torta_timer_node *node;   /* [1, 2 size): internal nodes, then leaf i at size + i */
     double *when;             /* per owner: its time */
     uint32_t *type;           /* per owner: its event type */
