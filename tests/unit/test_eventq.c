@@ -9,14 +9,7 @@
 
 #include "core/eventq.h"
 #include "torta/rng.h"
-
-/* Check records the location of every passing ck_assert (a write per call): the hot loops
- * below only call it on failure. */
-#define EXPECT(cond, ...)                        \
-    do {                                         \
-        if (!(cond))                             \
-            ck_abort_msg(__VA_ARGS__);           \
-    } while (0)
+#include "expect.h"
 
 typedef struct {
     torta_event *v; /* descending by (t, seq): the earliest is last */

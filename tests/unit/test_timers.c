@@ -7,12 +7,7 @@
 
 #include "core/timers.h"
 #include "torta/rng.h"
-
-#define EXPECT(cond, ...)              \
-    do {                               \
-        if (!(cond))                   \
-            ck_abort_msg(__VA_ARGS__); \
-    } while (0)
+#include "expect.h"
 
 static void run_random(uint64_t seed, int n, long ops)
 {
