@@ -12,9 +12,15 @@
 enum { H_TTFT, H_TPOT, H_E2E, H_NET, H_QUEUE, H_SWITCH, H_COUNT };
 static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "network_s", "queue_s", "switch_s"};
 
+/* Each CSV file has a buffer of CSV_BUF_BYTES. requests.csv rows are formatted straight into
+ * theirs, written out when fewer than ROW_MAX_BYTES remain. A row holds three quoted names (600
+ * characters each before quoting), 7 integers and 7 times. */
+enum { CSV_BUF_BYTES = 1 << 20, ROW_MAX_BYTES = 8192 };
+
 struct torta_metrics {
     FILE *req_csv, *slot_csv;
     char *req_buf, *slot_buf;
+    size_t req_len; /* bytes of req_buf not yet written */
     char **region_csv;          /* region names, CSV-quoted where needed */
     char **model_csv;
     int n_regions, n_models;
@@ -54,7 +60,9 @@ static char *csv_quote(const char *s)
     return out;
 }
 
-static FILE *open_csv(const char *dir, const char *name, char **buf, const char *header, torta_err *e)
+/* Opens dir/name with a buffer in *buf (stdio's, or the caller's when own_buffer). */
+static FILE *open_csv(const char *dir, const char *name, char **buf, int own_buffer,
+                      const char *header, torta_err *e)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -63,9 +71,14 @@ static FILE *open_csv(const char *dir, const char *name, char **buf, const char 
         torta_err_set(e, TORTA_EIO, "%s: cannot write: %s", path, strerror(errno));
         return NULL;
     }
-    *buf = malloc(1 << 20);
-    if (*buf)
-        setvbuf(f, *buf, _IOFBF, 1 << 20);
+    *buf = malloc(CSV_BUF_BYTES);
+    if (!*buf) {
+        fclose(f);
+        torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!own_buffer)
+        setvbuf(f, *buf, _IOFBF, CSV_BUF_BYTES);
     fputs(header, f);
     return f;
 }
@@ -104,7 +117,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     }
     if (dir && requests_csv) {
-        m->req_csv = open_csv(dir, "requests.csv", &m->req_buf,
+        m->req_csv = open_csv(dir, "requests.csv", &m->req_buf, 1,
                               "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                               "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
                               "e2e_s,migrated,live_migrated,retries,status\n", e);
@@ -112,7 +125,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
             return e->code;
     }
     if (dir) {
-        m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf,
+        m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf, 0,
                                "slot,start_s,end_s,region,arrivals,served,utilisation,queued,running,"
                                "switches,energy_usd,gpu_usd,switching_usd,network_usd,migration_usd\n", e);
         if (!m->slot_csv)
@@ -151,6 +164,15 @@ void torta_metrics_migration(torta_metrics *m, int region, double usd, double by
     m->egress_bytes += bytes;
 }
 
+static int flush_requests(torta_metrics *m, torta_err *e)
+{
+    size_t n = m->req_len;
+    m->req_len = 0;
+    if (fwrite(m->req_buf, 1, n, m->req_csv) != n)
+        return torta_err_set(e, TORTA_EIO, "requests.csv: write failed: %s", strerror(errno));
+    return 0;
+}
+
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
                           double net_out_s, double ttft_net_s, double network_usd, torta_err *e)
 {
@@ -179,7 +201,9 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     if (!m->req_csv)
         return 0;
     /* One row, formatted by hand: fprintf's %.6f cost more than simulating the request. */
-    char row[4096], *p = row;
+    if (CSV_BUF_BYTES - m->req_len < ROW_MAX_BYTES && flush_requests(m, e))
+        return e->code;
+    char *p = m->req_buf + m->req_len;
     p = torta_fmt_i64(p, (int64_t)r->id);
     *p++ = ',';
     p = torta_fmt_fixed6(p, r->arrival_s);
@@ -209,8 +233,7 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     *p++ = ',';
     p = torta_fmt_str(p, torta_req_status_name(r->status));
     *p++ = '\n';
-    if (fwrite(row, 1, (size_t)(p - row), m->req_csv) != (size_t)(p - row))
-        return torta_err_set(e, TORTA_EIO, "requests.csv: write failed: %s", strerror(errno));
+    m->req_len = (size_t)(p - m->req_buf);
     return 0;
 }
 
@@ -301,7 +324,7 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
 
 int torta_metrics_close(torta_metrics *m, torta_err *e)
 {
-    int rc = 0;
+    int rc = m->req_csv ? flush_requests(m, e) : 0;
     FILE **files[2] = {&m->req_csv, &m->slot_csv};
     const char *names[2] = {"requests.csv", "slots.csv"};
     for (int i = 0; i < 2; i++) {

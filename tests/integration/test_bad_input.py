@@ -2,6 +2,8 @@
 (or JSON path) and the field, and leave no output folder (not even a partial one)."""
 import glob
 import os
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,6 +67,17 @@ def main():
                             "/proc/torta/out"], capture_output=True, text=True)
         ok = p.returncode == 2 and "/proc/torta/out" in p.stderr
         print(f"{'ok  ' if ok else 'FAIL'} unwritable --out: rc={p.returncode} {p.stderr.strip()[:160]}")
+        passed += ok
+        failed += not ok
+        # A write that fails mid-run (the disk fills: here a 2 MB file-size limit).
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (2 << 20, 2 << 20))
+        out = os.path.join(tmp, "full")
+        p = subprocess.run([SIM, "--quiet", "--topology", TOPO, "--trace", TRACE, "--out", out],
+                           capture_output=True, text=True, preexec_fn=limit_file_size)
+        ok = p.returncode != 0 and "requests.csv: write failed" in p.stderr and not os.path.exists(out)
+        print(f"{'ok  ' if ok else 'FAIL'} write fails mid-run: rc={p.returncode} {p.stderr.strip()[:160]}")
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")
