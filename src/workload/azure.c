@@ -107,16 +107,10 @@ static int parse_ts(const char *s, int64_t *ticks, const char **why)
 static int azure_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e)
 {
     azure *a = impl;
-    char *line;
-    size_t len;
-    int rc = wl_lines_next_data(L, &line, &len, e);
+    char *f[WL_MAX_FIELDS];
+    int rc = wl_next_row(L, a->n_cols, f, e);
     if (rc <= 0)
         return rc;
-    char *f[WL_MAX_FIELDS];
-    int n = wl_csv_split(line, f, WL_MAX_FIELDS);
-    if (n != a->n_cols)
-        return torta_err_set(e, TORTA_EINPUT, "%s:%d: expected %d fields as in the header, got %d",
-                             a->path, (int)L->line, a->n_cols, n);
     int64_t ticks;
     const char *why;
     if (parse_ts(f[a->i_ts], &ticks, &why))

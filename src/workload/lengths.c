@@ -47,15 +47,8 @@ static int load_sharegpt(wl_lines *L, char *header, wl_lengths *t, size_t *cap, 
         return torta_err_set(e, TORTA_EINPUT, "%s:1: num_prefill_tokens: missing column", L->path);
     if (i_out < 0)
         return torta_err_set(e, TORTA_EINPUT, "%s:1: num_decode_tokens: missing column", L->path);
-    char *line;
-    size_t len;
     int rc;
-    while ((rc = wl_lines_next_data(L, &line, &len, e)) == 1) {
-        int n = wl_csv_split(line, f, WL_MAX_FIELDS);
-        if (n != n_cols)
-            return torta_err_set(e, TORTA_EINPUT,
-                                 "%s:%d: expected %d fields as in the header, got %d", L->path,
-                                 (int)L->line, n_cols, n);
+    while ((rc = wl_next_row(L, n_cols, f, e)) == 1) {
         int32_t in, out;
         if ((rc = wl_tokens_text(L->path, L->line, "num_prefill_tokens", f[i_in], 0, w, &in, e)) ||
             (rc = wl_tokens_text(L->path, L->line, "num_decode_tokens", f[i_out], 1, w, &out, e)) ||

@@ -134,6 +134,20 @@ int wl_csv_split(char *line, char **fields, int max)
     return n;
 }
 
+int wl_next_row(wl_lines *L, int n_cols, char **fields, torta_err *e)
+{
+    char *line;
+    size_t len;
+    int rc = wl_lines_next_data(L, &line, &len, e);
+    if (rc <= 0)
+        return rc;
+    int n = wl_csv_split(line, fields, WL_MAX_FIELDS);
+    if (n != n_cols)
+        return torta_err_set(e, TORTA_EINPUT, "%s:%d: expected %d fields as in the header, got %d",
+                             L->path, (int)L->line, n_cols, n);
+    return 1;
+}
+
 void wl_copy_text(char *dst, size_t cap, const char *src, const char *suffix)
 {
     size_t n = strnlen(src, cap - 1);

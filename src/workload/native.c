@@ -19,16 +19,10 @@ typedef struct native {
 static int native_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e)
 {
     native *a = impl;
-    char *line;
-    size_t len;
-    int rc = wl_lines_next_data(L, &line, &len, e);
+    char *f[WL_MAX_FIELDS];
+    int rc = wl_next_row(L, a->n_cols, f, e);
     if (rc <= 0)
         return rc;
-    char *f[WL_MAX_FIELDS];
-    int n = wl_csv_split(line, f, WL_MAX_FIELDS);
-    if (n != a->n_cols)
-        return torta_err_set(e, TORTA_EINPUT, "%s:%d: expected %d fields as in the header, got %d",
-                             a->path, (int)L->line, a->n_cols, n);
     memset(row, 0, sizeof *row);
     row->req.src_line = L->line;
     row->req.origin = -1;

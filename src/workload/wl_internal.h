@@ -35,6 +35,9 @@ int wl_is_blank(const char *s);
 /* Splits a CSV line in place on commas, trimming blanks and one pair of surrounding quotes.
  * Returns the number of fields in the line (may exceed max; only max are stored). */
 int wl_csv_split(char *line, char **fields, int max);
+/* Next data line of a CSV file, split into fields[WL_MAX_FIELDS]; it must have n_cols fields,
+ * as its header. 1, 0 at the end, or a negative error. */
+int wl_next_row(wl_lines *L, int n_cols, char **fields, torta_err *e);
 
 /* Copies src into dst[cap] (truncated, always terminated) then appends suffix if it fits: a
  * cheap stand-in for snprintf("%s%s") on every trace row. */
