@@ -44,12 +44,12 @@ START_TEST(integers_match_printf)
                              INT64_MAX / 10, 1000000000000000000LL, 9999999999999999999ULL / 2};
     for (size_t k = 0; k < sizeof edges / sizeof *edges; k++)
         check_i64(edges[k]);
-    int64_t p = 1;
+    uint64_t p = 1;
     for (int d = 0; d < 19; d++, p *= 10) { /* every digit count, and its neighbours */
-        check_i64(p - 1);
-        check_i64(p);
-        check_i64(p + 1);
-        check_i64(-p);
+        check_i64((int64_t)p - 1);
+        check_i64((int64_t)p);
+        check_i64((int64_t)p + 1);
+        check_i64(-(int64_t)p);
     }
     gsl_rng *g = torta_rng_stream(7, "csvfmt-test");
     for (int k = 0; k < 200000; k++) {
