@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "cli/eta.h"
 #include "cli/run_args.h"
 #include "sched/macro/torta_macro.h"
 #include "sched/micro/torta_rl_micro.h"
@@ -177,6 +178,7 @@ int cmd_train(int argc, char **argv)
                   curve);
     }
     long done = 0;
+    double t0 = cli_wall_s();
     for (long ep = 0; !status && ep < episodes && !*stop; ep++) {
         cJSON_ReplaceItemInObjectCaseSensitive(a.config, "seed", cJSON_CreateNumber(seed0 + ep));
         l.episode_reward = 0;
@@ -200,12 +202,17 @@ int cmd_train(int argc, char **argv)
                 fprintf(curve, ",%.6f,%ld,%.6f,%.0f", ml.episode_reward, ml.episode_steps, agree, switches);
             fputc('\n', curve);
         }
+        double wall = cli_wall_s() - t0;
+        char eta[64];
+        cli_eta(eta, sizeof eta, wall, ep + 1, episodes);
         if (!a.quiet && do_macro)
-            fprintf(stderr, "[train] episode %ld/%ld  reward %.4f  e2e %.3f s  cost %.2f USD  load std %.4f\n",
-                    ep + 1, episodes, l.episode_reward, e2e, cost, sd);
+            fprintf(stderr, "[train] episode %ld/%ld  reward %.4f  e2e %.3f s  cost %.2f USD  load std %.4f"
+                            "  (%.2f s/episode%s)\n", ep + 1, episodes, l.episode_reward, e2e, cost, sd,
+                    wall / (ep + 1), eta);
         if (!a.quiet && do_micro)
             fprintf(stderr, "[train] episode %ld/%ld  micro reward %.4f  agree %.3f  e2e %.3f s  "
-                            "switches %.0f\n", ep + 1, episodes, ml.episode_reward, agree, e2e, switches);
+                            "switches %.0f  (%.2f s/episode%s)\n", ep + 1, episodes, ml.episode_reward,
+                    agree, e2e, switches, wall / (ep + 1), eta);
         cJSON_Delete(s);
         done++;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "cli/eta.h"
 #include "cli/many.h"
 #include "cli/run_args.h"
 
@@ -66,20 +67,23 @@ void cli_mpi_end(int mpi)
 typedef struct progress_ctx {
     const char *what;
     int quiet;
+    double t0; /* wall clock at the start */
 } progress_ctx;
 
 static void on_point(void *ud, const torta_points *pl, int i, const torta_point_result *r, int n_done,
                      int n_todo)
 {
     const progress_ctx *c = ud;
+    char eta[64];
+    cli_eta(eta, sizeof eta, cli_wall_s() - c->t0, n_done, n_todo);
     if (r->status == TORTA_PT_FAILED)
         fprintf(stderr, "[%s] %d/%d %s FAILED: %s\n", c->what, n_done, n_todo, pl->p[i].id, r->error);
     else if (!c->quiet && r->rank > 0)
-        fprintf(stderr, "[%s] %d/%d %s %s (%.2f s, rank %d)\n", c->what, n_done, n_todo, pl->p[i].id,
-                torta_point_status_name(r->status), r->wall_s, r->rank);
+        fprintf(stderr, "[%s] %d/%d %s %s (%.2f s, rank %d%s)\n", c->what, n_done, n_todo, pl->p[i].id,
+                torta_point_status_name(r->status), r->wall_s, r->rank, eta);
     else if (!c->quiet)
-        fprintf(stderr, "[%s] %d/%d %s %s (%.2f s)\n", c->what, n_done, n_todo, pl->p[i].id,
-                torta_point_status_name(r->status), r->wall_s);
+        fprintf(stderr, "[%s] %d/%d %s %s (%.2f s%s)\n", c->what, n_done, n_todo, pl->p[i].id,
+                torta_point_status_name(r->status), r->wall_s, eta);
 }
 
 int cli_run_points(const torta_points *pl, const cli_many_opts *m, torta_point_result **res_out)
@@ -90,7 +94,7 @@ int cli_run_points(const torta_points *pl, const cli_many_opts *m, torta_point_r
         fprintf(stderr, "torta-sim: error: out of memory\n");
         return 1;
     }
-    progress_ctx pc = {m->what, m->quiet};
+    progress_ctx pc = {m->what, m->quiet, cli_wall_s()};
     torta_sweep_opts o;
     memset(&o, 0, sizeof o);
     o.out_dir = m->out_dir;
