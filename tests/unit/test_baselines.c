@@ -9,6 +9,7 @@
 
 #include "torta/json.h"
 #include "torta/sched.h"
+#include "run_suite.h"
 
 #define NR 4
 
@@ -329,9 +330,5 @@ int main(void)
     tcase_add_test(tc, nearest_falls_back_to_least_loaded);
     tcase_add_test(tc, deterministic);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -9,6 +9,7 @@
 
 #include "torta/catalog.h"
 #include "torta/json.h"
+#include "run_suite.h"
 
 const char *torta_embedded_config(const char *name);
 
@@ -415,9 +416,5 @@ int main(void)
     tcase_add_test(tc, malformed_catalogues);
     tcase_add_test(tc, model_too_large_for_gpu);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include "metrics/histogram.h"
 #include "torta/config.h"
 #include "torta/rng.h"
+#include "run_suite.h"
 
 START_TEST(eventq_orders_by_time_then_insertion)
 {
@@ -140,9 +141,5 @@ int main(void)
     tcase_add_test(tc, config_errors_name_the_path);
     tcase_add_test(tc, rng_streams_are_independent_and_reproducible);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "metrics/csvfmt.h"
 #include "torta/rng.h"
 #include "expect.h"
+#include "run_suite.h"
 
 static void check_i64(int64_t v)
 {
@@ -97,9 +98,5 @@ int main(void)
     tcase_add_test(tc, fixed6_matches_printf);
     tcase_add_test(tc, str_copies_without_terminator);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

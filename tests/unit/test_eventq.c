@@ -10,6 +10,7 @@
 #include "core/eventq.h"
 #include "torta/rng.h"
 #include "expect.h"
+#include "run_suite.h"
 
 typedef struct {
     torta_event *v; /* descending by (t, seq): the earliest is last */
@@ -278,9 +279,5 @@ int main(void)
     tcase_add_test(tc, equal_times_pop_first_in_first_out);
     tcase_add_test(tc, an_event_kept_outside_takes_its_place_in_the_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

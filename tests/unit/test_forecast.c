@@ -7,6 +7,7 @@
 
 #include "torta/forecast.h"
 #include "torta/json.h"
+#include "run_suite.h"
 
 static torta_forecaster *make(torta_forecast_method method, int m, int H)
 {
@@ -578,9 +579,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(suite());
 }

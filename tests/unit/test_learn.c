@@ -15,6 +15,7 @@
 #include "torta/policy.h"
 #include "torta/policy_io.h"
 #include "torta/rng.h"
+#include "run_suite.h"
 
 #define PI_ 3.14159265358979323846
 #define OK(call)                                                                                   \
@@ -822,9 +823,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(suite());
 }

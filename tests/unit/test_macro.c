@@ -8,6 +8,7 @@
 #include "fake_world.h"
 #include "sched/macro/ot_planner.h"
 #include "torta/plan.h"
+#include "run_suite.h"
 
 START_TEST(ample_capacity_keeps_demand_local)
 {
@@ -146,9 +147,5 @@ int main(void)
     tcase_add_test(tc, dispatch_follows_the_shares_exactly);
     tcase_add_test(tc, planner_params_are_checked);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -18,6 +18,7 @@
 #include "torta/policy_io.h"
 #include "torta/rng.h"
 #include "torta/sched.h"
+#include "run_suite.h"
 
 #define MAXS 8
 
@@ -598,9 +599,5 @@ int main(void)
     tcase_add_test(tc, test_rl_policy_errors);
     tcase_add_test(tc, test_affinity_ops);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -10,6 +10,7 @@
 
 #include "torta/ot.h"
 #include "torta/rng.h"
+#include "run_suite.h"
 
 #define MAXN 40
 
@@ -583,9 +584,5 @@ int main(void)
     tcase_add_test(tc, bad_input_errors);
     tcase_add_test(tc, warm_start_from_unrelated_problem);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include "torta/policy_io.h"
 #include "torta/ppo.h"
 #include "torta/rng.h"
+#include "run_suite.h"
 
 START_TEST(test_gae_by_hand)
 {
@@ -318,9 +319,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(suite());
 }

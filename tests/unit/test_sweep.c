@@ -11,6 +11,7 @@
 #include "metrics/outdir.h"
 #include "sweep/sweep.h"
 #include "torta/sched.h"
+#include "run_suite.h"
 
 static char tmpdir[64];
 
@@ -347,9 +348,5 @@ int main(void)
     tcase_add_test(tc, csv_round_trip_with_quotes);
     tcase_add_test(tc, bench_verdicts);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

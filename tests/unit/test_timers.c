@@ -8,6 +8,7 @@
 #include "core/timers.h"
 #include "torta/rng.h"
 #include "expect.h"
+#include "run_suite.h"
 
 static void run_random(uint64_t seed, int n, long ops)
 {
@@ -71,9 +72,5 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, first_timer_matches_a_scan);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "torta/topology.h"
+#include "run_suite.h"
 
 /* One degree of longitude on the equator, and its one-way latency with the default options. */
 #define DEG_KM (6371.0 * 3.14159265358979323846 / 180.0)
@@ -511,9 +512,5 @@ int main(void)
     tcase_add_loop_test(tc, shipped_topologies_load, 0, (int)(sizeof SHIPPED / sizeof SHIPPED[0]));
     tcase_add_test(tc, deterministic_reload);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

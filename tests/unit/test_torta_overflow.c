@@ -9,6 +9,7 @@
 
 #include "fake_world.h"
 #include "sched/macro/ot_planner.h"
+#include "run_suite.h"
 
 /* Work each region receives under plan x: sum_i demand_i x_ij. */
 static void incoming(const double *demand, const double *x, double *in)
@@ -116,9 +117,5 @@ int main(void)
     tcase_add_test(tc, overflow_follows_servers_and_multipliers);
     tcase_add_test(tc, overflow_spread_is_checked);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "torta/workload.h"
+#include "run_suite.h"
 
 static char *path_of(const char *rel)
 {
@@ -371,9 +372,5 @@ int main(void)
     tcase_add_test(tc, errors_stick);
     tcase_add_test(tc, shipped_traces);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(su);
 }

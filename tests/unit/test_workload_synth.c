@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "torta/workload.h"
+#include "run_suite.h"
 
 static const char *path_of(const char *rel)
 {
@@ -558,9 +559,5 @@ int main(void)
     tcase_add_test(tc, origin_seeded);
     tcase_add_test(tc, origin_curve_follows_local_time);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(su);
 }
