@@ -22,7 +22,7 @@ simpy() {
 }
 
 torta() { # label, extra args...; prints the rate
-  local label=$1 t0 t1 n mean; shift
+  local label=$1 t0 t1 n mean events; shift
   rm -rf "$out/run"
   t0=$(date +%s.%N)
   "$bin" --topology tests/fixtures/core/one_region.json \
@@ -31,9 +31,9 @@ torta() { # label, extra args...; prints the rate
     --set 'regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":16}]' \
     --micro central-fcfs --macro local --quiet --out "$out/run" "$@" >/dev/null
   t1=$(date +%s.%N)
-  read -r n mean < <(/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['requests']['completed'], s['latency_s']['e2e']['mean'])" "$out/run/summary.json")
-  awk -v l="$label" -v n="$n" -v a="$t0" -v b="$t1" -v m="$mean" 'BEGIN {
-    printf "torta-sim requests=%d wall_s=%.3f req_per_s=%.0f mean_response_s=%.4f  (%s)\n", n, b - a, n / (b - a), m, l
+  read -r n mean events < <(/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['requests']['completed'], s['latency_s']['e2e']['mean'], s['events'])" "$out/run/summary.json")
+  awk -v l="$label" -v n="$n" -v a="$t0" -v b="$t1" -v m="$mean" -v ev="$events" 'BEGIN {
+    printf "torta-sim requests=%d wall_s=%.3f req_per_s=%.0f events_per_s=%.0f mean_response_s=%.4f  (%s)\n", n, b - a, n / (b - a), ev / (b - a), m, l
   }' >&2
   awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
