@@ -12,8 +12,8 @@ compare.csv or sweep.csv, and one folder per point) and draws, per (topology, wo
 
     latency_cdf          e2e latency CDF and tail (1 - CDF) per scheduler, completed requests
     latency_bars         mean and p95 of e2e and TTFT per scheduler, 95% Student-t CI over seeds
-    load_std_over_time   per slot, std across regions of slots.csv `utilisation` (first seed)
-    cost_breakdown       stacked mean cost per scheduler: energy, GPU time, network, migration,
+    load_std_over_time   per slot, std across regions of slots.csv `load` (first seed)
+    cost_breakdown       stacked mean cost per scheduler: GPU billing by class, energy, carbon, network, migration,
                          switching
     plan_flows           realised inter-region routing of the reference scheduler (first seed):
                          share of each origin's requests served elsewhere per time bucket, and
@@ -49,8 +49,11 @@ T975 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622,
         2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
         2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423]
 MAX_CDF_ROWS = 2_000_000          # per requests.csv; larger files are read every k-th row
-COST_PARTS = [("energy", "energy"), ("gpu_time", "GPU time"), ("network", "network"),
+# The ledger's components (summary.json cost_usd); the first three are GPU billing by class.
+COST_PARTS = [("reserved", "reserved GPUs"), ("on_demand", "on-demand GPUs"), ("spot", "spot GPUs"),
+              ("energy", "energy"), ("carbon", "carbon"), ("network", "network"),
               ("migration", "migration"), ("switching", "switching")]
+GPU_PARTS = ("reserved", "on_demand", "spot")
 PALETTE = plt.get_cmap("tab10").colors
 LINESTYLES = ["-", "--", "-.", ":"]
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
@@ -383,17 +386,17 @@ def fig_latency_bars(g, outdir, formats, written):
 
 
 def read_slots(path):
-    """{slot: (start_s, end_s, [utilisation per region])} and the region order of slot 0."""
+    """{slot: (start_s, end_s, [load per region])} and the region order of slot 0."""
     header, rows = read_csv(path)
-    for c in ("slot", "start_s", "end_s", "region", "utilisation"):
+    for c in ("slot", "start_s", "end_s", "region", "load"):
         column_index(header, c, path)
     slots, regions = OrderedDict(), []
     for n, r in enumerate(rows):
         try:
-            k, u = int(r["slot"]), float(r["utilisation"])
+            k, u = int(r["slot"]), float(r["load"])
             st, en = float(r["start_s"]), float(r["end_s"])
         except ValueError:
-            raise InputError(f"{path}: line {n + 2}: slot/start_s/end_s/utilisation: not a number")
+            raise InputError(f"{path}: line {n + 2}: slot/start_s/end_s/load: not a number")
         if k not in slots:
             slots[k] = (st, en, [])
         slots[k][2].append(u)
@@ -442,16 +445,16 @@ def fig_load_std(g, outdir, formats, written):
             ax.plot((st + en) / 2 / unit, centred_average(sd, win), color=g.colour[s], ls=g.style[s], lw=1.8,
                     label=label)
     ax.set_xlabel(f"simulated time ({uname})")
-    ax.set_ylabel("std of utilisation across regions")
+    ax.set_ylabel("std of load across regions")
     ax.set_ylim(bottom=0)
     ax.set_xlim(0, span / unit if span > 0 else 1)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="scheduler")
     seed = {x[1] for x in series}
     how = "per slot" if win == 1 else f"faint: per slot; bold: centred mean over {win} slots"
     suptitle(fig, f"Load spread across regions: {g.label}",
-             f"{seeds_label(seed)}; {how}; utilisation = time-average occupancy of a region's servers (slots.csv)")
+             f"{seeds_label(seed)}; {how}; load = offered requests/s / saturation capacity of the active servers (slots.csv)")
     save(fig, outdir, "load_std_over_time", formats, written)
-    write_data(outdir, "load_std_over_time", ["scheduler", "seed", "slot", "start_s", "end_s", "region_util_std"],
+    write_data(outdir, "load_std_over_time", ["scheduler", "seed", "slot", "start_s", "end_s", "region_load_std"],
                data, written)
 
 
@@ -471,9 +474,10 @@ def fig_cost(g, outdir, formats, written):
                              for s in g.schedulers]) for part, _ in COST_PARTS}
     totals = [mean_ci([p.metric("cost_usd.total") for p in g.of(s)]) for s in g.schedulers]
     # Components are not schedulers: their own colours, with hatches for print.
-    look = {"energy": (PALETTE[1], "//"), "gpu_time": (PALETTE[0], ""), "network": (PALETTE[2], ".."),
+    look = {"reserved": (PALETTE[0], ""), "on_demand": (PALETTE[9], "++"), "spot": (PALETTE[8], "oo"),
+            "energy": (PALETTE[1], "//"), "carbon": (PALETTE[6], "--"), "network": (PALETTE[2], ".."),
             "migration": (PALETTE[4], "xx"), "switching": (PALETTE[5], "\\\\")}
-    for a, parts in ((ax, COST_PARTS), (az, [c for c in COST_PARTS if c[0] != "gpu_time"])):
+    for a, parts in ((ax, COST_PARTS), (az, [c for c in COST_PARTS if c[0] not in GPU_PARTS])):
         bottom = np.zeros(n)
         for part, label in parts:
             v = np.nan_to_num(means[part])
@@ -493,7 +497,7 @@ def fig_cost(g, outdir, formats, written):
         ax.annotate(f"{tot:.4g}", (xi, tot + ci), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=9)
     ax.set_title("all components (label: total, bar: 95% CI)")
-    az.set_title("without GPU time (zoom; label: sum shown)")
+    az.set_title("without GPU billing (zoom; label: sum shown)")
     h, l = ax.get_legend_handles_labels()
     az.legend(h, l, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="component")
     suptitle(fig, f"Operational cost: {g.label}", f"mean over {seeds_label(g.seeds)}")
@@ -673,7 +677,8 @@ CURVE_PANELS = [("reward", "macro reward per episode", None),
                 ("mean_e2e_s", "mean end-to-end latency (s)", None),
                 ("p95_e2e_s", "p95 end-to-end latency (s)", None),
                 ("cost_usd", "cost per episode (USD)", None),
-                ("region_util_std", "load spread: std of region utilisation", None),
+                ("region_load_std", "load spread: std of region load", None),
+                ("region_util_std", "load spread: std of region occupancy (older curves)", None),
                 ("micro_reward", "micro reward per episode", "micro"),
                 ("micro_agree", "micro: share of picks agreeing with greedy", "micro")]
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 
 METRICS = [("latency_s.e2e.mean", "mean e2e (s)"), ("latency_s.e2e.p95", "p95 e2e (s)"),
-           ("latency_s.ttft.mean", "mean TTFT (s)"), ("load_balance.region_util_std", "load std"),
+           ("latency_s.ttft.mean", "mean TTFT (s)"), ("load_balance.region_load_std", "load std"),
            ("cost_usd.total", "cost (USD)")]
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
 

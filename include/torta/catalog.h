@@ -14,6 +14,8 @@ typedef struct torta_gpu {
     char *name;
     double mem_gb;          /* HBM per GPU, GB (1e9 bytes) */
     double usd_per_hour;    /* on-demand price per GPU-hour */
+    double reserved_usd_per_hour, spot_usd_per_hour; /* the other capacity classes' prices */
+    double load_gb_per_s;   /* weight loading at start-up; 0 = server.load_gb_per_s */
     double idle_w, busy_w;  /* power per GPU */
     double peak_tflops;     /* dense FP16/BF16, for roofline estimates */
     double mem_bw_gbps;     /* HBM bandwidth, GB/s, for roofline estimates */

@@ -36,6 +36,13 @@ typedef struct torta_macro_ops {
      * takes the most recently queued ones, transfers their prompts, and counts and charges each
      * move as a migration. */
     int (*migrate)(void *self, const torta_view *v, double *moves, torta_err *e);
+    /* Right after plan (may be NULL: the configured autoscaler decides, capacity.autoscaler):
+     * the desired number of servers per region and class for the slot ahead,
+     * desired[r * TORTA_N_CLASSES + c], prefilled with the current target (starting + active).
+     * The core clamps it to [0, pool], starts servers (they admit requests after their
+     * start_lead_s), drains surplus ones and bills them; reserved servers are always on and
+     * their entries are ignored. */
+    int (*capacity)(void *self, const torta_view *v, int32_t *desired, torta_err *e);
 } torta_macro_ops;
 
 #define TORTA_DEFER (-1) /* micro: hold the request in the region queue; retried when a server frees */
@@ -56,7 +63,19 @@ typedef struct torta_micro_ops {
     int (*rebalance)(void *self, int region, const torta_view *v, int32_t *moves, int max_moves);
 } torta_micro_ops;
 
+/* Capacity decision for macro schedulers that make none (capacity.autoscaler in the config):
+ * same contract as torta_macro_ops.capacity. env->params is the autoscaler's own section
+ * (capacity.<name>). */
+typedef struct torta_autoscaler_ops {
+    const char *name, *summary;
+    int (*init)(void **self, const torta_sched_env *env, torta_err *e);
+    int (*decide)(void *self, const torta_view *v, int32_t *desired, torta_err *e);
+    void (*destroy)(void *self);
+} torta_autoscaler_ops;
+
 const torta_macro_ops *torta_macro_find(const char *name);
+const torta_autoscaler_ops *torta_autoscaler_find(const char *name);
+const torta_autoscaler_ops *const *torta_autoscaler_all(void);
 const torta_micro_ops *torta_micro_find(const char *name);
 /* NULL-terminated lists, in registry order. */
 const torta_macro_ops *const *torta_macro_all(void);

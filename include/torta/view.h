@@ -50,6 +50,17 @@ typedef enum {
 
 const char *torta_req_status_name(int status);
 
+/* Capacity classes, configured per server group (regions.servers[].class). Reserved servers are
+ * on for the whole run and billed every hour; on-demand and spot servers are a per-region pool
+ * (its size is the quota) that the capacity decision turns on and off. */
+typedef enum { TORTA_CLASS_RESERVED = 0, TORTA_CLASS_ON_DEMAND, TORTA_CLASS_SPOT, TORTA_N_CLASSES } torta_capacity_class;
+
+const char *torta_class_name(int cap_class);
+
+/* Server lifecycle, enforced by the core: off -> starting (boot + weight load) -> active ->
+ * draining (finishes what it holds, admits nothing) -> off. Only active servers admit requests. */
+typedef enum { TORTA_POWER_OFF = 0, TORTA_POWER_STARTING, TORTA_POWER_ACTIVE, TORTA_POWER_DRAINING } torta_power_state;
+
 /* Public, read-only state of one GPU server (a group of `tp` GPUs serving one model instance). */
 typedef struct torta_server_state {
     int32_t region;
@@ -57,7 +68,7 @@ typedef struct torta_server_state {
     int32_t gpu, tp;
     int32_t resident_model;     /* the model it serves (or is loading); -1 = none */
     uint64_t resident_mask;     /* bit m set: model m is in memory (switching to it is free) */
-    int32_t alive;
+    int32_t alive;              /* admits requests: active (power) and not failed */
     int32_t loading;            /* 1 while a model load is under way */
     int32_t queued, running;    /* requests waiting / in the batch */
     double outstanding_tokens;  /* input + output tokens of its unfinished requests */
@@ -65,7 +76,12 @@ typedef struct torta_server_state {
     double kv_used_tokens, kv_cap_tokens;
     double last_switch_s;       /* time of its last model load (-inf: never) */
     double speed;               /* reference decode throughput relative to the fleet mean */
-    double util_last_slot;      /* busy fraction in the previous slot */
+    double util_last_slot;      /* batch occupancy in the previous slot (see torta_metrics) */
+    int32_t cap_class;          /* torta_capacity_class */
+    int32_t power;              /* torta_power_state */
+    double start_lead_s;        /* off -> active: boot + loading its model's weights */
+    double usd_per_hour;        /* its class's price at its region (whole server, tp GPUs) */
+    double sat_rps;             /* saturation throughput, requests/s for the run's length mix */
 } torta_server_state;
 
 /* Public, read-only state of one region (a site with GPU servers). */
@@ -73,7 +89,7 @@ typedef struct torta_region_state {
     const char *name;
     int32_t site;               /* topology site index */
     int32_t first_server, n_servers; /* its servers are [first_server, first_server + n_servers) */
-    int32_t n_alive;
+    int32_t n_alive;            /* servers admitting requests (active, not failed) */
     int32_t queued, running;
     int32_t deferred;           /* waiting in the region queue (micro policy deferred them) */
     double outstanding_tokens;
@@ -86,7 +102,14 @@ typedef struct torta_region_state {
     double arrivals_slot;       /* requests originating here so far in the current slot */
     double arrival_tokens_slot; /* their input + output tokens */
     double arrival_work_slot;   /* their estimated work, server-seconds on this region's servers */
-    double cost_usd_last_slot;  /* operational cost of the previous slot (all components) */
+    double cost_usd_last_slot;  /* operational cost of the previous slot (the ledger's total) */
+    /* Capacity by class: pool = configured servers (the quota of on-demand and spot), and how
+     * many are starting, active (admitting) and draining now. */
+    int32_t pool[TORTA_N_CLASSES], starting[TORTA_N_CLASSES], active[TORTA_N_CLASSES],
+        draining[TORTA_N_CLASSES];
+    double capacity_rps;        /* sum of sat_rps over its active servers */
+    double offered_rps_last_slot; /* requests placed on its servers per second, previous slot */
+    double load_last_slot;      /* offered / saturation capacity of its active servers */
 } torta_region_state;
 
 typedef struct torta_view {

@@ -17,7 +17,7 @@ enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIE
 static const char *const DEFAULT_METRICS[] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
     "latency_s.tpot.mean", "latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.e2e.p99",
-    "load_balance.region_util_std", "cost_usd.total", NULL};
+    "load_balance.region_load_std", "cost_usd.total", NULL};
 
 #define MAX_METRICS 256
 

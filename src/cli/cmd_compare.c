@@ -17,7 +17,7 @@ enum { O_SCHEDULERS = 1, O_SEEDS, O_JOBS, O_REFERENCE, O_METRICS, O_RERUN, O_HEL
 static const char *const DEFAULT_METRICS[] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
     "latency_s.tpot.mean", "latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.e2e.p99",
-    "latency_s.queue.mean", "load_balance.region_util_std", "load_balance.region_jain",
+    "latency_s.queue.mean", "load_balance.region_load_std", "load_balance.region_load_jain",
     "cost_usd.total", "switches", "migrations", NULL};
 
 static void usage(FILE *f)

@@ -172,9 +172,9 @@ int cmd_train(int argc, char **argv)
         if (!(curve = fopen(curve_tmp, "w")))
             status = 2, fprintf(stderr, "torta-sim: error: --curve-out %s: cannot write\n", curve_out);
         else
-            fputs(do_micro ? "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std,"
+            fputs(do_micro ? "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_load_std,"
                              "micro_reward,micro_steps,micro_agree,switches\n"
-                           : "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_util_std\n",
+                           : "episode,seed,reward,steps,mean_e2e_s,p95_e2e_s,cost_usd,region_load_std\n",
                   curve);
     }
     long done = 0;
@@ -192,7 +192,7 @@ int cmd_train(int argc, char **argv)
             break;
         }
         double e2e = num(s, "latency_s", "e2e", "mean"), p95 = num(s, "latency_s", "e2e", "p95");
-        double cost = num(s, "cost_usd", "total", NULL), sd = num(s, "load_balance", "region_util_std", NULL);
+        double cost = num(s, "cost_usd", "total", NULL), sd = num(s, "load_balance", "region_load_std", NULL);
         double switches = num(s, "switches", NULL, NULL);
         double agree = ml.episode_steps > 0 ? (double)ml.episode_agree / ml.episode_steps : 0.0;
         if (curve) {

@@ -41,7 +41,8 @@ static int need_object(const cJSON *v, const char *where, torta_err *e)
 static int parse_gpu(const cJSON *obj, torta_gpu *g, torta_err *e)
 {
     static const char *const known[] = {"mem_gb",      "usd_per_hour", "idle_w", "busy_w",
-                                        "peak_tflops", "mem_bw_gbps",  NULL};
+                                        "peak_tflops", "mem_bw_gbps",  "reserved_usd_per_hour",
+                                        "spot_usd_per_hour", "load_gb_per_s", NULL};
     char where[300];
     snprintf(where, sizeof where, "gpus.%s", obj->string);
     if (!cJSON_IsObject(obj))
@@ -51,6 +52,14 @@ static int parse_gpu(const cJSON *obj, torta_gpu *g, torta_err *e)
         rc = torta_json_num(obj, "mem_gb", where, 1e-3, 1e5, 1, 0, &g->mem_gb, e);
     if (!rc)
         rc = torta_json_num(obj, "usd_per_hour", where, 0, 1e4, 1, 0, &g->usd_per_hour, e);
+    if (!rc) /* without their own prices, the other classes cost what on-demand does */
+        rc = torta_json_num(obj, "reserved_usd_per_hour", where, 0, 1e4, 0, g->usd_per_hour,
+                            &g->reserved_usd_per_hour, e);
+    if (!rc)
+        rc = torta_json_num(obj, "spot_usd_per_hour", where, 0, 1e4, 0, g->usd_per_hour,
+                            &g->spot_usd_per_hour, e);
+    if (!rc)
+        rc = torta_json_num(obj, "load_gb_per_s", where, 0, 1e6, 0, 0, &g->load_gb_per_s, e);
     if (!rc)
         rc = torta_json_num(obj, "idle_w", where, 0, 1e5, 1, 0, &g->idle_w, e);
     if (!rc)

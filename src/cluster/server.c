@@ -504,7 +504,7 @@ static int send_marked(torta_sim *sim, int s, torta_err *e)
         r->generated += (int32_t)(sv->iter - r->admit_iter);
         r->migrate_to = -1;
         sv->pending_out--;
-        int rc = torta_sim_kv_transfer(sim, ri, to, e);
+        int rc = sim->hooks.kv_transfer(sim, ri, to, e);
         if (rc)
             return rc;
     }
@@ -590,7 +590,7 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
         torta_run_ent x = heap_pop(sv);
         torta_request *r = &sim->req[x.req];
         adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
-        int rc = torta_sim_complete(sim, x.req, e);
+        int rc = sim->hooks.complete(sim, x.req, e);
         if (rc)
             return rc;
         completed = 1;
@@ -621,7 +621,7 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
                 sv->pending_out--;
             }
             adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
-            int rc = torta_sim_complete(sim, x.req, e);
+            int rc = sim->hooks.complete(sim, x.req, e);
             if (rc)
                 return rc;
             completed = 1;
@@ -632,18 +632,13 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
     int rc = plan(sim, s, e);
     if (rc)
         return rc;
-    if (completed && sim->region_pub[pub->region].deferred > 0)
-        return torta_sim_retry_deferred(sim, pub->region, e);
-    return 0;
+    return completed ? sim->hooks.freed(sim, s, e) : 0;
 }
 
-int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
+void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
 {
     torta_server *sv = &sim->servers[s];
     torta_server_state *pub = &sim->server_pub[s];
-    *displaced = -1;
-    if (sv->down++ > 0)
-        return 0; /* already down */
     int32_t head = -1, tail = -1;
     /* The batch loses its KV cache: those requests start over. */
     for (int32_t k = 0; k < sv->heap_n; k++) {
@@ -684,20 +679,29 @@ int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
     set_idle(sv, sim->now);
     occ_touch(sim, s);
     sv->lead_prefill = sv->occ_mark = 0;
-    pub->alive = 0;
-    sim->region_pub[pub->region].n_alive--;
     *displaced = head;
+}
+
+int torta_server_fail(torta_sim *sim, int s, int32_t *displaced)
+{
+    *displaced = -1;
+    if (sim->servers[s].down++ > 0)
+        return 0; /* already down */
+    torta_server_evict(sim, s, displaced);
     return 1;
 }
 
-void torta_server_recover(torta_sim *sim, int s)
+int torta_server_recover(torta_sim *sim, int s)
 {
     torta_server *sv = &sim->servers[s];
-    if (sv->down == 0 || --sv->down > 0)
-        return;
     /* Back with its model resident: the repair time includes reloading it. */
-    sim->server_pub[s].alive = 1;
-    sim->region_pub[sim->server_pub[s].region].n_alive++;
+    return sv->down > 0 && --sv->down == 0;
+}
+
+int torta_server_empty(const torta_sim *sim, int s)
+{
+    const torta_server_state *p = &sim->server_pub[s];
+    return p->queued == 0 && p->running == 0 && !p->loading;
 }
 
 int32_t torta_server_take_youngest(torta_sim *sim, int s)

@@ -12,7 +12,7 @@
 static const char *const open_maps[] = {"gpus", "models", "profiles", "regions.overrides",
                                         "scheduler.macro_params", "scheduler.micro_params",
                                         "workload.origin_weights", "workload.model_mix",
-                                        "faults.mtbf_h", NULL};
+                                        "faults.mtbf_h", "capacity.scheduled", NULL};
 /* Keys whose value may be a string or an object. */
 static const char *const flexible[] = {"workload.origin_weights", "regions.sites", NULL};
 

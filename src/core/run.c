@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/faults.h"
+#include "core/ledger.h"
+#include "core/saturation.h"
 #include "core/sim.h"
 #include "core/world.h"
 #include "metrics/metrics.h"
@@ -19,6 +21,8 @@
 int torta_sim_loop(torta_sim *sim, int progress, torta_err *e);
 
 #define DEMAND_HISTORY_SLOTS 64
+/* Requests of the workload that measure each server type's saturation throughput. */
+#define SATURATION_SAMPLE 2000
 
 static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
 {
@@ -173,6 +177,24 @@ static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
     return 0;
 }
 
+/* Saturation throughput of every server for the run's length mix (the unit of load). */
+static int measure_saturation(torta_sim *sim, const torta_run_opts *o, torta_err *e)
+{
+    double *tz = malloc(sizeof(double) * (size_t)sim->n_regions);
+    if (!tz)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (int g = 0; g < sim->n_regions; g++)
+        tz[g] = sim->region_pub[g].tz_offset_h;
+    torta_req_in *sample = NULL;
+    int n = 0;
+    int rc = torta_saturation_sample(o, sim->seed, sim->n_regions, tz, SATURATION_SAMPLE, &sample, &n, e);
+    if (!rc)
+        rc = torta_saturation_fill(sim, sample, n, e);
+    free(sample);
+    free(tz);
+    return rc;
+}
+
 static int find_scheduler_error(const char *kind, const char *name, torta_err *e)
 {
     const char *names[128];
@@ -250,6 +272,8 @@ static void sim_free(torta_sim *sim)
     for (int s = 0; sim->servers && s < sim->n_servers; s++)
         torta_server_free(&sim->servers[s]);
     torta_metrics_free(sim->metrics);
+    torta_ledger_free(sim->ledger);
+    torta_capacity_free(sim->capacity);
     torta_eventq_free(&sim->q);
     torta_timers_free(&sim->timers);
     if (sim->source)
@@ -290,7 +314,7 @@ static int flush_in_flight(torta_sim *sim, torta_err *e)
         if (r->status != TORTA_REQ_PENDING)
             continue;
         r->status = TORTA_REQ_IN_FLIGHT;
-        int rc = torta_metrics_request(sim->metrics, sim, r, 0, 0, 0, e);
+        int rc = torta_metrics_request(sim->metrics, sim, r, 0, 0, e);
         if (rc)
             return rc;
     }
@@ -316,6 +340,9 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_world_build(&sim, o->config, o->topology_path, e);
     if (!rc)
         rc = setup_workload(&sim, o, e);
+    if (!rc)
+        rc = measure_saturation(&sim, o, e);
+    torta_sim_set_hooks(&sim);
     if (!rc && !(sim.rng_service = torta_rng_stream(sim.seed, "service")))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc) {
@@ -330,6 +357,14 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc)
         rc = setup_schedulers(&sim, o->config, o, e);
+    if (!rc)
+        rc = torta_capacity_setup(&sim, o->config, e);
+    double carbon_price = 0;
+    if (!rc)
+        rc = torta_json_num(torta_config_at(o->config, "cost"), "carbon_usd_per_tonne", "cost", 0, 1e6, 1,
+                            0, &carbon_price, e);
+    if (!rc)
+        rc = torta_ledger_new(&sim, carbon_price, &sim.ledger, e);
     if (!rc)
         rc = torta_faults_setup(&sim, o->config, e);
     if (!rc && o->out_dir)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/sim.h"
+#include "core/ledger.h"
 #include "metrics/metrics.h"
 #include "torta/rng.h"
 
@@ -91,6 +92,9 @@ static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
         if (r->serve_region != r->origin)
             usd = sim->egress_usd_per_gb[(size_t)r->origin * sim->n_regions + r->serve_region] *
                   sim->bytes_per_token * (r->input_tokens + r->output_tokens) / 1e9;
+        torta_ledger_egress(sim->ledger, r->serve_region, usd,
+                            r->serve_region != r->origin
+                                ? sim->bytes_per_token * (r->input_tokens + r->output_tokens) : 0);
         sim->completed++;
         if (sim->macro->on_complete)
             sim->macro->on_complete(sim->macro_self, r, &sim->view);
@@ -103,7 +107,7 @@ static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
     /* It stays in the system until its response reaches the client: counting that transfer here
      * keeps L = lambda x W exact (e2e includes it) without an event per response. */
     sim->in_system_area += net_out;
-    int rc = torta_metrics_request(sim->metrics, sim, r, net_out, ttft_net, usd, e);
+    int rc = torta_metrics_request(sim->metrics, sim, r, net_out, ttft_net, e);
     req_release(sim, ri);
     return rc;
 }
@@ -178,6 +182,7 @@ static int place(torta_sim *sim, int32_t ri, int from_queue, torta_err *e)
     if (sim->mode == TORTA_SERVICE_BATCHING &&
         sim->kv_cap_sm[(size_t)s * sim->n_models + r->model] < (double)r->input_tokens + r->output_tokens)
         return finish(sim, ri, TORTA_REQ_REJECTED_TOO_LONG, e);
+    sim->servers[s].placed_slot++;
     return torta_server_enqueue(sim, s, ri, e);
 }
 
@@ -189,13 +194,26 @@ int torta_sim_migrate(torta_sim *sim, int32_t ri, int to, torta_err *e)
     int from = r->serve_region;
     double bytes = sim->bytes_per_token * r->input_tokens;
     double dt = transfer_s(sim, from, to, bytes);
-    torta_metrics_migration(sim->metrics, to,
-                            sim->egress_usd_per_gb[(size_t)from * sim->n_regions + to] * bytes / 1e9, bytes);
+    torta_ledger_migration(sim->ledger, to,
+                           sim->egress_usd_per_gb[(size_t)from * sim->n_regions + to] * bytes / 1e9, bytes);
     r->serve_region = to;
     r->migrations++;
     sim->migrations++;
     r->net_in_s += dt;
     return dt > 0 ? torta_sim_push(sim, sim->now + dt, EV_REACH, 0, ri, e) : reach(sim, ri, e);
+}
+
+/* Server s finished requests: a draining server may stop; the region's queue may move. */
+static int server_freed(torta_sim *sim, int s, torta_err *e)
+{
+    torta_capacity_check_drained(sim, s);
+    int region = sim->server_pub[s].region;
+    return sim->region_pub[region].deferred > 0 ? torta_sim_retry_deferred(sim, region, e) : 0;
+}
+
+void torta_sim_set_hooks(torta_sim *sim)
+{
+    sim->hooks = (torta_server_hooks){torta_sim_complete, torta_sim_kv_transfer, server_freed, NULL};
 }
 
 int torta_sim_retry_deferred(torta_sim *sim, int region, torta_err *e)
@@ -345,13 +363,10 @@ static int arrival(torta_sim *sim, torta_err *e)
     return pull_next(sim, e);
 }
 
-/* Server s fails (or, from MTBF, fails and schedules its repair): its requests start over. */
-static int server_fail(torta_sim *sim, int s, int random_fault, torta_err *e)
+/* Displaced requests (a chain through `next`) start over: placed again in their region. */
+static int restart_displaced(torta_sim *sim, int32_t ri, torta_err *e)
 {
-    int region = sim->server_pub[s].region;
-    int32_t ri;
     int rc = 0;
-    sim->failures += torta_server_fail(sim, s, &ri);
     while (ri >= 0 && !rc) {
         int32_t nxt = sim->req[ri].next;
         sim->req[ri].retries++;
@@ -361,30 +376,64 @@ static int server_fail(torta_sim *sim, int s, int random_fault, torta_err *e)
         rc = place(sim, ri, 0, e);
         ri = nxt;
     }
+    return rc;
+}
+
+/* Server s fails (or, from MTBF, fails and schedules its repair): its requests start over. */
+static int server_fail(torta_sim *sim, int s, int random_fault, torta_err *e)
+{
+    int region = sim->server_pub[s].region;
+    int32_t ri;
+    int went_down = torta_server_fail(sim, s, &ri);
+    sim->failures += went_down;
+    if (went_down)
+        torta_capacity_refresh_alive(sim, s);
+    int rc = restart_displaced(sim, ri, e);
     /* The region's queue cannot wait for servers that are gone: pass it on. */
     if (!rc && sim->region_pub[region].n_alive == 0)
         rc = torta_sim_retry_deferred(sim, region, e);
+    if (!rc)
+        torta_capacity_check_drained(sim, s);
     if (!rc && random_fault)
         rc = torta_sim_push(sim, sim->now + gsl_ran_exponential(sim->rng_faults, sim->mttr_s),
                             EV_RECOVER, 1, s, e);
     return rc;
 }
 
+/* Retries region g's deferred requests, and those held anywhere because no region had a live
+ * server. */
+static int retry_after_capacity(torta_sim *sim, int region, torta_err *e)
+{
+    int rc = torta_sim_retry_deferred(sim, region, e);
+    for (int g = 0; !rc && g < sim->n_regions; g++)
+        if (g != region && sim->region_pub[g].n_alive == 0 && sim->region_pub[g].deferred > 0)
+            rc = torta_sim_retry_deferred(sim, g, e);
+    return rc;
+}
+
+int torta_sim_capacity_added(torta_sim *sim, int s, torta_err *e)
+{
+    return retry_after_capacity(sim, sim->server_pub[s].region, e);
+}
+
+int torta_sim_hand_back(torta_sim *sim, int s, torta_err *e)
+{
+    int32_t ri;
+    torta_server_evict(sim, s, &ri);
+    return restart_displaced(sim, ri, e);
+}
+
 static int server_recover(torta_sim *sim, int s, int random_fault, torta_err *e)
 {
-    torta_server_recover(sim, s);
+    if (torta_server_recover(sim, s))
+        torta_capacity_refresh_alive(sim, s);
     int region = sim->server_pub[s].region, rc = 0;
     if (random_fault) {
         double mtbf = sim->mtbf_s_g[sim->server_pub[s].gpu];
         rc = torta_sim_push(sim, sim->now + gsl_ran_exponential(sim->rng_faults, mtbf), EV_FAIL, 1, s, e);
     }
-    if (!rc && sim->server_pub[s].alive) {
-        rc = torta_sim_retry_deferred(sim, region, e);
-        /* Requests held anywhere because no region had a live server can go now. */
-        for (int g = 0; !rc && g < sim->n_regions; g++)
-            if (g != region && sim->region_pub[g].n_alive == 0 && sim->region_pub[g].deferred > 0)
-                rc = torta_sim_retry_deferred(sim, g, e);
-    }
+    if (!rc && sim->server_pub[s].alive)
+        rc = retry_after_capacity(sim, region, e);
     return rc;
 }
 
@@ -443,7 +492,7 @@ int torta_sim_kv_transfer(torta_sim *sim, int32_t ri, int to, torta_err *e)
     r->live_migrations++;
     sim->live_migrations++;
     sim->kv_bytes_moved += bytes;
-    torta_metrics_migration(sim->metrics, r->serve_region, bytes / 1e9 * sim->intra_usd_per_gb, 0);
+    torta_ledger_migration(sim->ledger, r->serve_region, bytes / 1e9 * sim->intra_usd_per_gb, 0);
     return torta_sim_push(sim, sim->now + bytes * 8.0 / sim->intra_bps, EV_KV_ARRIVE, 0, ri, e);
 }
 
@@ -489,11 +538,18 @@ static int rebalance(torta_sim *sim, torta_err *e)
     return torta_sim_push(sim, sim->now + sim->rebalance_s, EV_REBALANCE, 0, 0, e);
 }
 
+/* The ledger bills the slot [start, end), then metrics write it. */
+static int close_slot(torta_sim *sim, double start, double end, torta_err *e)
+{
+    int rc = torta_ledger_close_slot(sim->ledger, sim, start, end, e);
+    return rc ? rc : torta_metrics_slot(sim->metrics, sim, start, end, e);
+}
+
 static int slot_tick(torta_sim *sim, torta_err *e)
 {
     int64_t k = (int64_t)llround(sim->now / sim->slot_s);
     if (k > 0) {
-        int rc = torta_metrics_slot(sim->metrics, sim, (double)(k - 1) * sim->slot_s, sim->now, e);
+        int rc = close_slot(sim, (double)(k - 1) * sim->slot_s, sim->now, e);
         if (rc)
             return rc;
     }
@@ -517,6 +573,9 @@ static int slot_tick(torta_sim *sim, torta_err *e)
         if (rc)
             return rc;
     }
+    int rc = torta_capacity_slot(sim, e);
+    if (rc)
+        return rc;
     if (sim->source_done && sim->in_flight == 0)
         return 0;
     if (sim->q.n == 0 && !sim->have_next && sim->timers.pending == 0 && sim->in_flight > 0)
@@ -592,6 +651,11 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
         case EV_KV_ARRIVE:
             rc = kv_arrive(sim, (int32_t)ev.a, e);
             break;
+        case EV_POWER_READY:
+        case EV_SPOT_NOTICE:
+        case EV_SPOT_STOP:
+            rc = torta_capacity_on_event(sim, (int)ev.type, ev.tag, (int)ev.a, e);
+            break;
         default:
             rc = torta_server_on_event(sim, (int)ev.a, (int)ev.type, e);
             if (torta_timers_seq(&sim->timers, (int)ev.a) == ev.seq)
@@ -615,6 +679,6 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e)
     /* Close the last, partial slot. */
     double start = (double)sim->slot * sim->slot_s;
     if (sim->now > start)
-        rc = torta_metrics_slot(sim->metrics, sim, start, sim->now, e);
+        rc = close_slot(sim, start, sim->now, e);
     return rc;
 }

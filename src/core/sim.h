@@ -14,7 +14,7 @@
 #include "torta/workload.h"
 
 enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE, EV_FAIL, EV_RECOVER, EV_REBALANCE,
-       EV_KV_ARRIVE };
+       EV_KV_ARRIVE, EV_POWER_READY, EV_SPOT_NOTICE, EV_SPOT_STOP };
 
 typedef enum { TORTA_SERVICE_BATCHING, TORTA_SERVICE_EXPONENTIAL, TORTA_SERVICE_DETERMINISTIC } torta_service_mode;
 
@@ -63,11 +63,31 @@ typedef struct torta_server {
     int32_t pending_out;         /* running requests marked to migrate at the next boundary */
     double mem_budget_bytes;     /* tp x GPU memory x kv_utilization: weights + KV cache */
     double *last_used;           /* per model: when it last became active (LRU) */
-    double gpu_usd_per_s;        /* tp GPUs at the regional price */
+    double gpu_usd_per_s;        /* tp GPUs at the regional on-demand price */
     double idle_w, busy_w;       /* whole server (tp GPUs) */
+    /* Lifecycle and billing (core/capacity.c). Time in each power state since power_since is
+     * folded into the slot's accumulators at every transition and at the slot's end. */
+    double power_since, session_start;
+    double on_slot_s, active_slot_s, min_bill_slot_s; /* min_bill: billing-minimum top-up */
+    uint32_t session;            /* bumped at each start: events of an older session are stale */
+    int preempting;              /* a spot notice is running: it stops at the notice's end */
+    int64_t placed_slot;         /* requests placed on it this slot (offered load) */
 } torta_server;
 
 typedef struct torta_metrics torta_metrics;
+typedef struct torta_sim torta_sim;
+
+/* How a server reports to the core (it calls nothing in sim.c directly): a request finished at
+ * sim->now; a running request leaves for server `to` with its KV cache; server s finished
+ * requests (freed capacity: the region's deferred requests may go, a draining server may stop). */
+typedef struct torta_server_hooks {
+    int (*complete)(torta_sim *sim, int32_t req, torta_err *e);
+    int (*kv_transfer)(torta_sim *sim, int32_t req, int to, torta_err *e);
+    int (*freed)(torta_sim *sim, int s, torta_err *e);
+    void *ud; /* for a harness that drives a server alone (saturation.c) */
+} torta_server_hooks;
+typedef struct torta_ledger torta_ledger;
+typedef struct torta_capacity torta_capacity;
 
 typedef struct torta_sim {
     /* World (immutable after load). */
@@ -83,6 +103,7 @@ typedef struct torta_sim {
     double *kv_cap_sm;            /* tokens; 0 = model does not fit */
     double *est_tok_s_sm;         /* estimated server-seconds per output token (reference batch) */
     double *load_s_m;             /* model load time */
+    torta_server_hooks hooks;
     double bytes_per_token;
     double slot_s;
     torta_service_mode mode;
@@ -129,11 +150,37 @@ typedef struct torta_sim {
     double in_system_area;        /* integral of in_flight over time (Little's law) */
     double in_system_since;       /* time of the last change of in_flight */
     torta_metrics *metrics;
+    torta_ledger *ledger;         /* the bill, closed slot by slot; metrics and rewards read it */
+    torta_capacity *capacity;     /* the capacity decision: autoscaler, pools, lifecycle events */
     volatile int *stop_flag;      /* set by a signal handler: stop at the next event */
     int interrupted;
     torta_warn_fn warn;
     void *warn_ud;
 } torta_sim;
+
+/* capacity.c: set up the lifecycle (initial power states, autoscaler); called after the
+ * schedulers are initialised. */
+int torta_capacity_setup(torta_sim *sim, const cJSON *cfg, torta_err *e);
+void torta_capacity_free(torta_capacity *c);
+/* capacity.c: each slot, after the macro plan: ask for the desired capacity and enforce it. */
+int torta_capacity_slot(torta_sim *sim, torta_err *e);
+/* capacity.c: EV_POWER_READY, EV_SPOT_NOTICE, EV_SPOT_STOP. */
+int torta_capacity_on_event(torta_sim *sim, int type, uint32_t session, int s, torta_err *e);
+/* capacity.c: server s may have emptied: a draining server then goes off. */
+void torta_capacity_check_drained(torta_sim *sim, int s);
+/* capacity.c: folds the time in each power state up to `t` into the slot accumulators. */
+void torta_capacity_account(torta_sim *sim, int s, double t);
+/* capacity.c: recomputes alive (active and not failed) and the region's counts for server s. */
+void torta_capacity_refresh_alive(torta_sim *sim, int s);
+/* capacity.c: lifecycle counters for the summary. */
+void torta_capacity_counts(const torta_capacity *c, int64_t *starts, int64_t *stops, int64_t *preemptions);
+
+/* sim.c: the server hooks that report to sim.c (set once the world is built). */
+void torta_sim_set_hooks(torta_sim *sim);
+/* sim.c: server s started admitting requests: held requests may go. */
+int torta_sim_capacity_added(torta_sim *sim, int s, torta_err *e);
+/* sim.c: server s stops at once: its running and queued requests start over elsewhere. */
+int torta_sim_hand_back(torta_sim *sim, int s, torta_err *e);
 
 /* server.c */
 int torta_server_enqueue(torta_sim *sim, int s, int32_t req, torta_err *e);
@@ -143,10 +190,15 @@ void torta_server_slot_flush(torta_sim *sim, int s, double now);
 /* Time-average occupancy of server s since the last call (the slot's utilisation). */
 double torta_server_take_utilisation(torta_sim *sim, int s, double start, double end);
 void torta_server_free(torta_server *sv);
-/* Takes server s down: its batch and queue are emptied into *displaced, a chain through `next`
- * (running requests first, then the queue in FIFO order). Returns 1 if it was up until now. */
+/* Empties server s: its batch and queue go into *displaced, a chain through `next` (running
+ * requests first, then the queue in FIFO order); its scheduled segment or load is cancelled. */
+void torta_server_evict(torta_sim *sim, int s, int32_t *displaced);
+/* Takes server s down (evicts it). Returns 1 if it was up until now. */
 int torta_server_fail(torta_sim *sim, int s, int32_t *displaced);
-void torta_server_recover(torta_sim *sim, int s);
+/* 1 when server s holds no request and is not loading a model. */
+int torta_server_empty(const torta_sim *sim, int s);
+/* Ends one failure of server s. Returns 1 when it is no longer down. */
+int torta_server_recover(torta_sim *sim, int s);
 /* Marks the running request of server `from` with the smallest context to move to server `to`
  * at the end of the iteration under way. Returns 1 if one was marked. */
 int torta_server_mark_migration(torta_sim *sim, int from, int to, torta_err *e);

@@ -78,16 +78,31 @@ static int pick_sites(const cJSON *c, const torta_topology *topo, int **out, int
 }
 
 typedef struct server_spec {
-    int gpu, model, tp;
+    int gpu, model, tp, cap_class;
     long count;
 } server_spec;
+
+static int parse_class(const cJSON *it, const char *where, int *out, torta_err *e)
+{
+    const char *name;
+    int rc = torta_json_str(it, "class", where, 0, "reserved", &name, e);
+    if (rc)
+        return rc;
+    for (int c = 0; c < TORTA_N_CLASSES; c++)
+        if (strcmp(name, torta_class_name(c)) == 0) {
+            *out = c;
+            return 0;
+        }
+    return torta_err_set(e, TORTA_EINPUT, "%s.class: unknown capacity class \"%s\" (reserved, "
+                         "on_demand or spot)", where, name);
+}
 
 static int parse_servers(const cJSON *list, const char *where, const torta_catalog *cat,
                          server_spec **out, int *n, long *total, torta_err *e)
 {
-    static const char *const keys[] = {"gpu", "model", "tp", "count", NULL};
+    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", NULL};
     if (!cJSON_IsArray(list))
-        return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count}", where);
+        return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class]}", where);
     int k = cJSON_GetArraySize(list);
     server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     if (!sp)
@@ -110,6 +125,8 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
             rc = torta_json_int(it, "tp", w, 1, 64, 0, 1, &tp, e);
         if (!rc)
             rc = torta_json_int(it, "count", w, 0, 100000, 0, 1, &count, e);
+        if (!rc)
+            rc = parse_class(it, w, &sp[i].cap_class, e);
         if (!rc && (sp[i].gpu = torta_catalog_gpu(cat, gpu)) < 0)
             rc = torta_err_set(e, TORTA_EINPUT, "%s.gpu: unknown GPU \"%s\"", w, gpu);
         if (!rc && (sp[i].model = torta_catalog_model(cat, model)) < 0)
@@ -216,7 +233,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
             !sim->load_s_m)
             rc = torta_err_set(e, TORTA_ENOMEM, "out of memory for %ld servers", total);
     }
-    double kv_util = 0.9, load_gbs = 5.0;
+    double kv_util = 0.9, load_gbs = 5.0, boot_s = 0;
     long max_res = 1;
     if (!rc && cat->n_models > 64)
         rc = torta_err_set(e, TORTA_EINPUT, "models: %d models; at most 64 are supported", cat->n_models);
@@ -230,6 +247,8 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
                             5.0, &load_gbs, e);
+    if (!rc)
+        rc = torta_json_num(torta_config_at(cfg, "capacity"), "boot_s", "capacity", 0, 1e6, 1, 0, &boot_s, e);
     for (int m = 0; m < cat->n_models && !rc; m++)
         sim->load_s_m[m] = cat->models[m].weight_bytes / (load_gbs * 1e9);
 
@@ -260,8 +279,13 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                 p->index_in_region = s - g->first_server;
                 p->gpu = sp->gpu;
                 p->tp = sp->tp;
-                p->alive = 1;
                 p->last_switch_s = -INFINITY;
+                p->cap_class = sp->cap_class;
+                const double class_usd[TORTA_N_CLASSES] = {gpu->reserved_usd_per_hour, gpu->usd_per_hour,
+                                                           gpu->spot_usd_per_hour};
+                p->usd_per_hour = class_usd[sp->cap_class] * sp->tp * g->gpu_price_multiplier;
+                double gbs = gpu->load_gb_per_s > 0 ? gpu->load_gb_per_s : load_gbs;
+                p->start_lead_s = boot_s + cat->models[sp->model].weight_bytes / (gbs * 1e9);
                 sim->servers[s].gpu_usd_per_s = gpu->usd_per_hour * sp->tp * g->gpu_price_multiplier / 3600.0;
                 sim->servers[s].idle_w = gpu->idle_w * sp->tp;
                 sim->servers[s].busy_w = gpu->busy_w * sp->tp;
@@ -296,8 +320,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                     rc = torta_server_init(sim, s, sp->model, e);
             }
         }
-        g->n_servers = s - g->first_server;
-        g->n_alive = g->n_servers;
+        g->n_servers = s - g->first_server; /* none admits requests before capacity.c starts it */
     }
     /* Relative speed: reference decode throughput of the resident model vs the fleet mean. */
     if (!rc) {

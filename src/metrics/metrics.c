@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ledger.h"
 #include "metrics/csvfmt.h"
 #include "metrics/histogram.h"
 
@@ -17,6 +18,11 @@ static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "ne
  * characters each before quoting), 7 integers and 7 times. */
 enum { CSV_BUF_BYTES = 1 << 20, ROW_MAX_BYTES = 8192 };
 
+/* Spread of one quantity across regions or servers, time-weighted over slots. */
+typedef struct spread_acc {
+    double mean, std, cv, jain, max;
+} spread_acc;
+
 struct torta_metrics {
     FILE *req_csv, *slot_csv;
     char *req_buf, *slot_buf;
@@ -25,15 +31,14 @@ struct torta_metrics {
     char **model_csv;
     int n_regions, n_models;
     torta_hist hist[H_COUNT];
-    /* Per region, accumulated over the current slot. */
-    double *served_slot, *network_usd_slot, *migration_usd_slot;
-    /* Totals. */
-    double energy_usd, gpu_usd, network_usd, switching_usd, migration_usd;
-    double egress_bytes;
+    double *served_slot;        /* per region: requests completed in the current slot */
+    double *scratch;            /* max(n_regions, n_servers) values */
     int64_t switches;
-    /* Load balance, averaged over slots (weighted by slot length). */
-    double lb_weight, region_std, server_std, region_cv, server_cv, region_jain, server_jain;
-    double region_util_sum, server_util_sum; /* time-weighted mean utilisation */
+    /* Load (offered / saturation capacity) and occupancy, averaged over slots (weighted by slot
+     * length); load across servers counts the servers active in the slot. */
+    spread_acc region_load, server_load, region_occ, server_occ;
+    double region_busy, weight;
+    int64_t region_slots, overloaded_region_slots;
     int64_t slots;
 };
 
@@ -94,12 +99,10 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
         if (torta_hist_init(&m->hist[i]))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     m->served_slot = calloc((size_t)sim->n_regions, sizeof(double));
-    m->network_usd_slot = calloc((size_t)sim->n_regions, sizeof(double));
-    m->migration_usd_slot = calloc((size_t)sim->n_regions, sizeof(double));
+    m->scratch = calloc((size_t)(sim->n_regions > sim->n_servers ? sim->n_regions : sim->n_servers), sizeof(double));
     m->region_csv = calloc((size_t)sim->n_regions, sizeof(char *));
     m->model_csv = calloc((size_t)sim->n_models, sizeof(char *));
-    if (!m->served_slot || !m->network_usd_slot || !m->migration_usd_slot || !m->region_csv ||
-        !m->model_csv)
+    if (!m->served_slot || !m->scratch || !m->region_csv || !m->model_csv)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     m->n_regions = sim->n_regions;
     m->n_models = sim->n_models;
@@ -125,9 +128,13 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
             return e->code;
     }
     if (dir) {
-        m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf, 0,
-                               "slot,start_s,end_s,region,arrivals,served,utilisation,queued,running,"
-                               "switches,energy_usd,gpu_usd,switching_usd,network_usd,migration_usd\n", e);
+        char header[1024] = "slot,start_s,end_s,region,arrivals,served,occupancy,queued,running,switches,"
+                            "offered_rps,capacity_rps,load,busy_fraction,starting,active,draining";
+        for (int k = 0; k < torta_n_cost_components; k++)
+            snprintf(header + strlen(header), sizeof header - strlen(header), ",%s",
+                     torta_cost_components[k].column);
+        strcat(header, ",total_usd,gpu_busy_view_usd\n");
+        m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf, 0, header, e);
         if (!m->slot_csv)
             return e->code;
     }
@@ -147,8 +154,7 @@ void torta_metrics_free(torta_metrics *m)
     for (int i = 0; i < H_COUNT; i++)
         torta_hist_free(&m->hist[i]);
     free(m->served_slot);
-    free(m->network_usd_slot);
-    free(m->migration_usd_slot);
+    free(m->scratch);
     for (int r = 0; m->region_csv && r < m->n_regions; r++)
         free(m->region_csv[r]);
     for (int k = 0; m->model_csv && k < m->n_models; k++)
@@ -156,12 +162,6 @@ void torta_metrics_free(torta_metrics *m)
     free(m->region_csv);
     free(m->model_csv);
     free(m);
-}
-
-void torta_metrics_migration(torta_metrics *m, int region, double usd, double bytes)
-{
-    m->migration_usd_slot[region] += usd;
-    m->egress_bytes += bytes;
 }
 
 static int flush_requests(torta_metrics *m, torta_err *e)
@@ -174,7 +174,7 @@ static int flush_requests(torta_metrics *m, torta_err *e)
 }
 
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
-                          double net_out_s, double ttft_net_s, double network_usd, torta_err *e)
+                          double net_out_s, double ttft_net_s, torta_err *e)
 {
     int done = r->status == TORTA_REQ_COMPLETED;
     double network = 0, queue = 0, ttft = 0, tpot = 0, e2e = 0;
@@ -193,10 +193,6 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
             if (i != H_TPOT || r->output_tokens > 1)
                 torta_hist_add(&m->hist[i], v[i]);
         m->served_slot[r->serve_region] += 1;
-        m->network_usd_slot[r->serve_region] += network_usd;
-        m->egress_bytes += r->serve_region != r->origin
-                               ? sim->bytes_per_token * (r->input_tokens + r->output_tokens)
-                               : 0;
     }
     if (!m->req_csv)
         return 0;
@@ -237,18 +233,49 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     return 0;
 }
 
-static void spread(const double *u, int n, double *mean, double *sd, double *cv, double *jain)
+/* Mean, std, CV, Jain's index and max of u[0..n), folded into acc with weight w. */
+static void spread(const double *u, int n, double w, spread_acc *acc)
 {
-    double s = 0, s2 = 0;
+    double s = 0, s2 = 0, mx = 0;
     for (int i = 0; i < n; i++) {
         s += u[i];
         s2 += u[i] * u[i];
+        mx = u[i] > mx ? u[i] : mx;
     }
-    *mean = s / n;
-    double var = s2 / n - (*mean) * (*mean);
-    *sd = var > 0 ? sqrt(var) : 0.0;
-    *cv = *mean > 0 ? *sd / *mean : 0.0;
-    *jain = s2 > 0 ? s * s / (n * s2) : 1.0;
+    double mean = n > 0 ? s / n : 0.0;
+    double var = n > 0 ? s2 / n - mean * mean : 0.0;
+    double sd = var > 0 ? sqrt(var) : 0.0;
+    acc->mean += mean * w;
+    acc->std += sd * w;
+    acc->cv += (mean > 0 ? sd / mean : 0.0) * w;
+    acc->jain += (s2 > 0 ? s * s / (n * s2) : 1.0) * w;
+    acc->max += mx * w;
+}
+
+/* One region's row of slots.csv. */
+static int write_slot_row(torta_metrics *m, const torta_sim *sim, int r, double start, double end,
+                          double occ, double offered, double capacity, double load, double busy,
+                          int64_t sw, torta_err *e)
+{
+    const torta_region_state *g = &sim->region_pub[r];
+    const torta_ledger *l = sim->ledger;
+    const double *usd = l->slot_usd + (size_t)r * l->n_costs;
+    int starting = 0, active = 0, draining = 0;
+    for (int c = 0; c < TORTA_N_CLASSES; c++) {
+        starting += g->starting[c];
+        active += g->active[c];
+        draining += g->draining[c];
+    }
+    int ok = fprintf(m->slot_csv, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.6f,%d,%d,%d",
+                     (long long)sim->slot, start, end, m->region_csv[r], g->arrivals_slot,
+                     m->served_slot[r], occ, g->queued + g->deferred, g->running, (long long)sw,
+                     offered, capacity, load, busy, starting, active, draining) >= 0;
+    for (int k = 0; k < l->n_costs && ok; k++)
+        ok = fprintf(m->slot_csv, ",%.9f", usd[k]) >= 0;
+    if (ok)
+        ok = fprintf(m->slot_csv, ",%.9f,%.6f\n", torta_ledger_slot_region_total(l, r),
+                     l->busy_view_slot_usd[r]) >= 0;
+    return ok ? 0 : torta_err_set(e, TORTA_EIO, "slots.csv: write failed: %s", strerror(errno));
 }
 
 int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double end, torta_err *e)
@@ -257,68 +284,58 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
     if (len <= 0)
         return 0;
     int R = sim->n_regions, S = sim->n_servers;
-    double *ureg = malloc(sizeof(double) * (size_t)R), *usrv = malloc(sizeof(double) * (size_t)S);
-    if (!ureg || !usrv) {
-        free(ureg);
-        free(usrv);
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    const torta_server_usage *use = sim->ledger->usage;
+    double *u = m->scratch;
+    /* Occupancy: per server, and the mean over each region's servers. */
+    for (int s = 0; s < S; s++) {
+        u[s] = use[s].occupancy;
+        sim->server_pub[s].util_last_slot = u[s];
     }
+    spread(u, S, len, &m->server_occ);
+    for (int r = 0; r < R; r++) {
+        const torta_region_state *g = &sim->region_pub[r];
+        double sum = 0;
+        for (int s = g->first_server; s < g->first_server + g->n_servers; s++)
+            sum += use[s].occupancy;
+        u[r] = g->n_servers ? sum / g->n_servers : 0.0;
+        sim->region_pub[r].util_last_slot = u[r];
+    }
+    spread(u, R, len, &m->region_occ);
     for (int r = 0; r < R; r++) {
         torta_region_state *g = &sim->region_pub[r];
-        double busy = 0, energy = 0, gpu = 0, sw_usd = 0;
+        double placed = 0, cap_s = 0, busy = 0, on = 0;
         int64_t sw = 0;
         for (int s = g->first_server; s < g->first_server + g->n_servers; s++) {
-            torta_server *sv = &sim->servers[s];
-            torta_server_slot_flush(sim, s, end);
-            double active = sv->busy_slot_s + sv->load_slot_s;
-            double joules = sv->idle_w * len + (sv->busy_w - sv->idle_w) * (active < len ? active : len);
-            energy += joules / 3.6e6 * g->electricity_usd_per_kwh;
-            gpu += sv->busy_slot_s * sv->gpu_usd_per_s;
-            sw_usd += sv->load_slot_s * sv->gpu_usd_per_s;
-            sw += sv->switches_slot;
-            usrv[s] = torta_server_take_utilisation(sim, s, start, end);
-            busy += usrv[s];
-            sim->server_pub[s].util_last_slot = usrv[s];
-            sv->busy_slot_s = sv->load_slot_s = 0;
-            sv->switches_slot = 0;
+            placed += (double)use[s].placed;
+            cap_s += sim->server_pub[s].sat_rps * use[s].active_s;
+            busy += use[s].busy_s;
+            on += use[s].on_s;
+            sw += use[s].switches;
         }
-        ureg[r] = g->n_servers ? busy / g->n_servers : 0.0;
-        g->cost_usd_last_slot = energy + gpu + sw_usd + m->network_usd_slot[r] + m->migration_usd_slot[r];
-        g->util_last_slot = ureg[r];
-        m->energy_usd += energy;
-        m->gpu_usd += gpu;
-        m->switching_usd += sw_usd;
-        m->network_usd += m->network_usd_slot[r];
+        double offered = placed / len, capacity = cap_s / len;
+        /* A region with no active capacity in the slot was offered nothing (only active servers
+         * take requests): its load is 0. */
+        double load = capacity > 0 ? offered / capacity : 0.0, busy_frac = on > 0 ? busy / on : 0.0;
+        g->offered_rps_last_slot = offered;
+        g->load_last_slot = load;
         m->switches += sw;
-        if (m->slot_csv &&
-            fprintf(m->slot_csv, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.9f,%.9f\n",
-                    (long long)sim->slot, start, end, m->region_csv[r], g->arrivals_slot,
-                    m->served_slot[r], ureg[r], g->queued + g->deferred, g->running, (long long)sw,
-                    energy, gpu, sw_usd, m->network_usd_slot[r], m->migration_usd_slot[r]) < 0) {
-            free(ureg);
-            free(usrv);
-            return torta_err_set(e, TORTA_EIO, "slots.csv: write failed: %s", strerror(errno));
-        }
+        m->region_busy += busy_frac * len / R;
+        m->region_slots++;
+        m->overloaded_region_slots += load > 1.0;
+        if (m->slot_csv && write_slot_row(m, sim, r, start, end, sim->region_pub[r].util_last_slot,
+                                          offered, capacity, load, busy_frac, sw, e))
+            return e->code;
         m->served_slot[r] = 0;
-        m->network_usd_slot[r] = 0;
-        m->migration_usd += m->migration_usd_slot[r];
-        m->migration_usd_slot[r] = 0;
+        u[r] = load;
     }
-    double mean, sd, cv, jain;
-    spread(ureg, R, &mean, &sd, &cv, &jain);
-    m->region_std += sd * len;
-    m->region_cv += cv * len;
-    m->region_jain += jain * len;
-    m->region_util_sum += mean * len;
-    spread(usrv, S, &mean, &sd, &cv, &jain);
-    m->server_std += sd * len;
-    m->server_cv += cv * len;
-    m->server_jain += jain * len;
-    m->server_util_sum += mean * len;
-    m->lb_weight += len;
+    spread(u, R, len, &m->region_load);
+    int n_active = 0;
+    for (int s = 0; s < S; s++)
+        if (use[s].active_s > 0 && sim->server_pub[s].sat_rps > 0)
+            u[n_active++] = (double)use[s].placed / (sim->server_pub[s].sat_rps * use[s].active_s);
+    spread(u, n_active, len, &m->server_load);
+    m->weight += len;
     m->slots++;
-    free(ureg);
-    free(usrv);
     return 0;
 }
 
@@ -344,6 +361,17 @@ static cJSON *latency_json(const torta_hist *h)
     cJSON_AddNumberToObject(o, "p99", torta_hist_quantile(h, 0.99));
     cJSON_AddNumberToObject(o, "max", h->n ? h->max : 0.0);
     return o;
+}
+
+static void add_spread(cJSON *o, const char *prefix, const spread_acc *a, double w, int with_max)
+{
+    static const char *const names[] = {"mean", "std", "cv", "jain", "max"};
+    const double v[] = {a->mean, a->std, a->cv, a->jain, a->max};
+    for (int i = 0; i < (with_max ? 5 : 4); i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_%s", prefix, names[i]);
+        cJSON_AddNumberToObject(o, key, v[i] / w);
+    }
 }
 
 cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const char *workload,
@@ -389,25 +417,30 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
         snprintf(key, sizeof key, "%.*s", (int)strlen(hist_names[i]) - 2, hist_names[i]);
         cJSON_AddItemToObject(lat, key, latency_json(&m->hist[i]));
     }
-    double w = m->lb_weight > 0 ? m->lb_weight : 1;
+    double w = m->weight > 0 ? m->weight : 1;
     cJSON *lb = cJSON_AddObjectToObject(s, "load_balance");
-    cJSON_AddNumberToObject(lb, "region_util_mean", m->region_util_sum / w);
-    cJSON_AddNumberToObject(lb, "region_util_std", m->region_std / w);
-    cJSON_AddNumberToObject(lb, "region_util_cv", m->region_cv / w);
-    cJSON_AddNumberToObject(lb, "region_jain", m->region_jain / w);
-    cJSON_AddNumberToObject(lb, "server_util_mean", m->server_util_sum / w);
-    cJSON_AddNumberToObject(lb, "server_util_std", m->server_std / w);
-    cJSON_AddNumberToObject(lb, "server_util_cv", m->server_cv / w);
-    cJSON_AddNumberToObject(lb, "server_jain", m->server_jain / w);
+    add_spread(lb, "region_load", &m->region_load, w, 1);
+    add_spread(lb, "server_load", &m->server_load, w, 0);
+    cJSON_AddNumberToObject(lb, "region_busy_fraction", m->region_busy / w);
+    cJSON_AddNumberToObject(lb, "overloaded_region_slot_share",
+                            m->region_slots ? (double)m->overloaded_region_slots / m->region_slots : 0.0);
+    cJSON *occ = cJSON_AddObjectToObject(s, "occupancy");
+    add_spread(occ, "region", &m->region_occ, w, 0);
+    add_spread(occ, "server", &m->server_occ, w, 0);
+    const torta_ledger *l = sim->ledger;
     cJSON *cost = cJSON_AddObjectToObject(s, "cost_usd");
-    cJSON_AddNumberToObject(cost, "energy", m->energy_usd);
-    cJSON_AddNumberToObject(cost, "gpu_time", m->gpu_usd);
-    cJSON_AddNumberToObject(cost, "network", m->network_usd);
-    cJSON_AddNumberToObject(cost, "migration", m->migration_usd);
-    cJSON_AddNumberToObject(cost, "switching", m->switching_usd);
-    cJSON_AddNumberToObject(cost, "total", m->energy_usd + m->gpu_usd + m->network_usd +
-                                               m->migration_usd + m->switching_usd);
-    cJSON_AddNumberToObject(s, "egress_bytes", m->egress_bytes);
+    for (int k = 0; k < l->n_costs; k++)
+        cJSON_AddNumberToObject(cost, torta_cost_components[k].name, l->total_usd[k]);
+    cJSON_AddNumberToObject(cost, "total", torta_ledger_total(l));
+    /* What a pay-per-busy-second bill would charge for the GPUs: a view, not in the total. */
+    cJSON_AddNumberToObject(s, "gpu_busy_view_usd", l->busy_view_total_usd);
+    cJSON_AddNumberToObject(s, "egress_bytes", l->egress_bytes);
+    int64_t starts, stops, preemptions;
+    torta_capacity_counts(sim->capacity, &starts, &stops, &preemptions);
+    cJSON *life = cJSON_AddObjectToObject(s, "capacity");
+    cJSON_AddNumberToObject(life, "server_starts", (double)starts);
+    cJSON_AddNumberToObject(life, "server_stops", (double)stops);
+    cJSON_AddNumberToObject(life, "spot_preemptions", (double)preemptions);
     cJSON_AddNumberToObject(s, "switches", (double)m->switches);
     cJSON_AddNumberToObject(s, "migrations", (double)sim->migrations);
     cJSON_AddNumberToObject(s, "server_failures", (double)sim->failures);
@@ -449,13 +482,22 @@ void torta_metrics_print_table(const cJSON *s, FILE *out)
         fprintf(out, "  %-8s %9.4f %9.4f %9.4f %9.4f\n", rows[i], num(s, "latency_s", rows[i], "mean"),
                 num(s, "latency_s", rows[i], "p50"), num(s, "latency_s", rows[i], "p95"),
                 num(s, "latency_s", rows[i], "p99"));
-    fprintf(out, "load       region util mean %.3f std %.4f  server std %.4f  jain %.3f\n",
-            num(s, "load_balance", "region_util_mean", NULL), num(s, "load_balance", "region_util_std", NULL),
-            num(s, "load_balance", "server_util_std", NULL), num(s, "load_balance", "region_jain", NULL));
-    fprintf(out, "cost (USD) energy %.2f  gpu %.2f  network %.4f  switching %.2f  migration %.2f  total %.2f\n",
-            num(s, "cost_usd", "energy", NULL), num(s, "cost_usd", "gpu_time", NULL),
-            num(s, "cost_usd", "network", NULL), num(s, "cost_usd", "switching", NULL),
-            num(s, "cost_usd", "migration", NULL), num(s, "cost_usd", "total", NULL));
+    fprintf(out, "load       region mean %.3f max %.3f std %.4f jain %.3f  over capacity %.1f%% of "
+            "region-slots  server std %.4f\n",
+            num(s, "load_balance", "region_load_mean", NULL), num(s, "load_balance", "region_load_max", NULL),
+            num(s, "load_balance", "region_load_std", NULL), num(s, "load_balance", "region_load_jain", NULL),
+            100 * num(s, "load_balance", "overloaded_region_slot_share", NULL),
+            num(s, "load_balance", "server_load_std", NULL));
+    fprintf(out, "cost (USD) reserved %.2f  on-demand %.2f  spot %.2f  energy %.2f  carbon %.2f  network "
+            "%.4f  switching %.2f  migration %.2f  total %.2f\n",
+            num(s, "cost_usd", "reserved", NULL), num(s, "cost_usd", "on_demand", NULL),
+            num(s, "cost_usd", "spot", NULL), num(s, "cost_usd", "energy", NULL),
+            num(s, "cost_usd", "carbon", NULL), num(s, "cost_usd", "network", NULL),
+            num(s, "cost_usd", "switching", NULL), num(s, "cost_usd", "migration", NULL),
+            num(s, "cost_usd", "total", NULL));
+    fprintf(out, "capacity   %.0f server starts  %.0f stops  %.0f spot preemptions\n",
+            num(s, "capacity", "server_starts", NULL), num(s, "capacity", "server_stops", NULL),
+            num(s, "capacity", "spot_preemptions", NULL));
     fprintf(out, "switches %.0f  migrations %.0f  failures %.0f  retries %.0f  fingerprint %s\n",
             num(s, "switches", NULL, NULL), num(s, "migrations", NULL, NULL),
             num(s, "server_failures", NULL, NULL), num(s, "retries", NULL, NULL),

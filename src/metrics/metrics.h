@@ -15,10 +15,9 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
 void torta_metrics_free(torta_metrics *m);
 /* A request left the system (completed or rejected); net_out_s / ttft_net_s: response transfer. */
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
-                          double net_out_s, double ttft_net_s, double network_usd, torta_err *e);
-/* A request moved between regions before starting: egress charged to the slot's `region`. */
-void torta_metrics_migration(torta_metrics *m, int region, double usd, double bytes);
-/* A slot [start, end) ended: write its rows, fold it into the load-balance and cost totals. */
+                          double net_out_s, double ttft_net_s, torta_err *e);
+/* A slot [start, end) ended and the ledger has billed it: write its rows, fold its load,
+ * occupancy and spread into the totals. */
 int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double end, torta_err *e);
 /* Flushes and closes the CSV files. */
 int torta_metrics_close(torta_metrics *m, torta_err *e);

@@ -24,7 +24,7 @@ enum { EXIT_INTERRUPTED = 130 };
 
 static const char *const KEY_METRICS[TORTA_SWEEP_KEY_METRICS + 1] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.e2e.mean",
-    "latency_s.e2e.p95", "cost_usd.total", "load_balance.region_util_std", NULL};
+    "latency_s.e2e.p95", "cost_usd.total", "load_balance.region_load_std", NULL};
 
 const char *const *torta_sweep_key_metrics(void)
 {

@@ -56,8 +56,10 @@ def main():
         slots = list(csv.DictReader(open(os.path.join(a, "slots.csv"))))
         check("slots arrivals sum to requests", sum(float(x["arrivals"]) for x in slots) == n)
         check("slots served sum to completed", sum(float(x["served"]) for x in slots) == req["completed"])
-        cost = sum(float(x["energy_usd"]) + float(x["gpu_usd"]) + float(x["switching_usd"]) +
-                   float(x["network_usd"]) for x in slots)
+        parts = [k + "_usd" for k in s["cost_usd"] if k != "total"]
+        cost = sum(float(x[p]) for x in slots for p in parts)
+        check("slot rows: components add up to total_usd",
+              all(abs(sum(float(x[p]) for p in parts) - float(x["total_usd"])) < 1e-8 for x in slots))
         check("slot costs sum to total", abs(cost - s["cost_usd"]["total"]) < 1e-3 * max(1, cost),
               f"{cost} vs {s['cost_usd']['total']}")
 

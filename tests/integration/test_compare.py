@@ -85,7 +85,7 @@ def main():
         check("table states the reference and why",
               'reference: least-loaded/jsq (the first listed; no scheduler is named "torta")' in out_txt, out_txt[:400])
         check("table states the interval", "mean +- 95% CI (Student t, n-1 dof)" in out_txt)
-        for metric in ("latency_s.e2e.mean", "latency_s.ttft.p95", "cost_usd.total", "load_balance.region_util_std"):
+        for metric in ("latency_s.e2e.mean", "latency_s.ttft.p95", "cost_usd.total", "load_balance.region_load_std"):
             line = table_row(out_txt, metric)
             cells = re.findall(r"([-+0-9.e]+) \+- ([-+0-9.e]+)", line)
             means, halves = [], []

@@ -55,7 +55,7 @@ def main():
               f"{len(retried)} requests, {total} retries, summary {s['retries']}")
         check("two servers failed", s["server_failures"] == 2, s["server_failures"])
         check("migrations counted", s["migrations"] >= len(moved), f"{s['migrations']} >= {len(moved)}")
-        util = [float(x["utilisation"]) for x in slots if x["region"] == "Chicago" and 6 <= int(x["slot"]) <= 14]
+        util = [float(x["occupancy"]) for x in slots if x["region"] == "Chicago" and 6 <= int(x["slot"]) <= 14]
         check("no service in Chicago while it is down", util and max(util) == 0.0, util[:3])
         e2e_retried = sum(float(r["e2e_s"]) for r in retried) / max(1, len(retried))
         check("retries cost latency", e2e_retried > s["latency_s"]["e2e"]["mean"],

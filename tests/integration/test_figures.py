@@ -122,15 +122,15 @@ def check_compare_data(cmp, figs):
     cost = {r["scheduler"]: r for r in read_rows(os.path.join(figs, "cost_breakdown.csv"))}
     ok = set(cost) == set(by)
     for s, rows in by.items():
-        for part in ("energy", "gpu_time", "network", "migration", "switching", "total"):
+        for part in ("reserved", "on_demand", "spot", "energy", "carbon", "network", "migration", "switching") + ("total",):
             mu = sum(float(r[f"cost_usd.{part}"]) for r in rows) / len(rows)
             ok &= s in cost and close(float(cost[s][f"{part}_usd"]), mu)
-        parts = sum(float(cost[s][f"{p}_usd"]) for p in ("energy", "gpu_time", "network", "migration", "switching"))
+        parts = sum(float(cost[s][f"{p}_usd"]) for p in ("reserved", "on_demand", "spot", "energy", "carbon", "network", "migration", "switching"))
         ok &= close(parts, float(cost[s]["total_usd"]), rel=1e-4)
     check("cost_breakdown: component means match compare.csv and stack up to the total", ok)
 
     # Load spread: the slot-length-weighted mean of the plotted per-slot std is the summary's
-    # region_util_std (slots.csv rounds utilisation to 6 decimals).
+    # region_load_std (slots.csv rounds load to 6 decimals).
     std = defaultdict(list)
     for r in read_rows(os.path.join(figs, "load_std_over_time.csv")):
         std[r["scheduler"]].append(r)
@@ -138,11 +138,11 @@ def check_compare_data(cmp, figs):
     for s in by:
         rows = std[s]
         w = [float(r["end_s"]) - float(r["start_s"]) for r in rows]
-        avg = sum(wi * float(r["region_util_std"]) for wi, r in zip(w, rows)) / sum(w)
+        avg = sum(wi * float(r["region_load_std"]) for wi, r in zip(w, rows)) / sum(w)
         summ = json.load(open(os.path.join(cmp, f"{s}__s1", "summary.json")))
         ok &= all(r["seed"] == "1" for r in rows) and len(rows) == summ["slots"] and \
-            abs(avg - summ["load_balance"]["region_util_std"]) < 5e-6
-    check("load_std_over_time: seed 1, one value per slot, time average = summary region_util_std", ok)
+            abs(avg - summ["load_balance"]["region_load_std"]) < 5e-6
+    check("load_std_over_time: seed 1, one value per slot, time average = summary region_load_std", ok)
 
     # CDF: pooled over both seeds; quantiles are order statistics of the completed requests.
     q = defaultdict(dict)
