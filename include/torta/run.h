@@ -28,4 +28,9 @@ typedef struct torta_run_opts {
  * in out_dir. On error nothing is left in out_dir. */
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e);
 
+/* Saturation throughput per server type (GPU, model, TP) of the world a run with these options
+ * would build, for its workload's length mix (the capacity that load is measured against): a
+ * JSON array of {gpu, model, tp, servers, saturation_rps, fitted_profile}. Runs no simulation. */
+int torta_saturation_table(const torta_run_opts *o, cJSON **table, torta_err *e);
+
 #endif

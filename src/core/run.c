@@ -321,6 +321,71 @@ static int flush_in_flight(torta_sim *sim, torta_err *e)
     return 0;
 }
 
+/* The world of a run, its workload source and every server's saturation throughput. */
+static int build_world(torta_sim *sim, const torta_run_opts *o, torta_err *e)
+{
+    int rc = (!o->trace_path == !o->workload_spec)
+                 ? torta_err_set(e, TORTA_EINPUT, "give exactly one of --trace FILE or --workload SPEC")
+                 : 0;
+    if (!rc)
+        rc = parse_run_params(sim, o->config, e);
+    if (!rc)
+        rc = torta_world_build(sim, o->config, o->topology_path, e);
+    if (!rc)
+        rc = setup_workload(sim, o, e);
+    if (!rc)
+        rc = measure_saturation(sim, o, e);
+    return rc;
+}
+
+int torta_saturation_table(const torta_run_opts *o, cJSON **table, torta_err *e)
+{
+    torta_sim sim;
+    memset(&sim, 0, sizeof sim);
+    sim.config = o->config;
+    sim.req_free = -1;
+    *table = NULL;
+    int rc = build_world(&sim, o, e);
+    cJSON *arr = rc ? NULL : cJSON_CreateArray();
+    if (!rc && !arr)
+        rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (int s = 0; s < sim.n_servers && !rc; s++) {
+        const torta_server_state *p = &sim.server_pub[s];
+        const char *gpu = sim.catalog->gpus[p->gpu].name, *model = sim.catalog->models[p->resident_model].name;
+        cJSON *row = NULL, *it;
+        cJSON_ArrayForEach(it, arr)
+        {
+            if (strcmp(cJSON_GetObjectItem(it, "gpu")->valuestring, gpu) == 0 &&
+                strcmp(cJSON_GetObjectItem(it, "model")->valuestring, model) == 0 &&
+                cJSON_GetObjectItem(it, "tp")->valuedouble == p->tp)
+                row = it;
+        }
+        if (row) {
+            cJSON *n = cJSON_GetObjectItem(row, "servers");
+            cJSON_SetNumberValue(n, n->valuedouble + 1);
+            continue;
+        }
+        row = cJSON_CreateObject();
+        if (!row)
+            rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        else {
+            cJSON_AddItemToArray(arr, row);
+            cJSON_AddStringToObject(row, "gpu", gpu);
+            cJSON_AddStringToObject(row, "model", model);
+            cJSON_AddNumberToObject(row, "tp", p->tp);
+            cJSON_AddNumberToObject(row, "servers", 1);
+            cJSON_AddNumberToObject(row, "saturation_rps", p->sat_rps);
+            cJSON_AddBoolToObject(row, "fitted_profile", sim.perf_sm[(size_t)s * sim.n_models + p->resident_model].fitted);
+        }
+    }
+    sim_free(&sim);
+    if (rc)
+        cJSON_Delete(arr);
+    else
+        *table = arr;
+    return rc;
+}
+
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
 {
     torta_sim sim;
@@ -331,17 +396,7 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     sim.stop_flag = o->stop_flag;
     sim.req_free = -1;
     char *tmp = NULL;
-    int rc = (!o->trace_path == !o->workload_spec)
-                 ? torta_err_set(e, TORTA_EINPUT, "give exactly one of --trace FILE or --workload SPEC")
-                 : 0;
-    if (!rc)
-        rc = parse_run_params(&sim, o->config, e);
-    if (!rc)
-        rc = torta_world_build(&sim, o->config, o->topology_path, e);
-    if (!rc)
-        rc = setup_workload(&sim, o, e);
-    if (!rc)
-        rc = measure_saturation(&sim, o, e);
+    int rc = build_world(&sim, o, e);
     torta_sim_set_hooks(&sim);
     if (!rc && !(sim.rng_service = torta_rng_stream(sim.seed, "service")))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
