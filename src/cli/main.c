@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/build_info.h"
+#include "base/datadir.h"
 #include "cli/cmd_ot.h"
 #include "cli/cmds.h"
 #include "cli/run_args.h"
@@ -140,7 +142,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(a, "--version") == 0) {
-        printf("torta-sim %s\n", TORTA_VERSION);
+        char data[4096];
+        int found = torta_data_path("configs/policies", data, sizeof data) == 0;
+        printf("torta-sim %s\ncommit: %s\nbuild: %s\ndata: %s%s\n", TORTA_VERSION,
+               torta_build_commit(), torta_build_options(), data, found ? "" : " (missing)");
         return 0;
     }
     if (strcmp(a, "--list-schedulers") == 0 && argc == 2) { /* with --plugin: the run path */
