@@ -11,6 +11,7 @@
 #include "cli/cmd_ot.h"
 #include "cli/cmds.h"
 #include "cli/run_args.h"
+#include "cli/run_record.h"
 #include "metrics/metrics.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -40,6 +41,7 @@ static void usage(FILE *f)
           "                         --out DIR [--seeds 1-5] [--jobs N] [options]   (compare --help)\n"
           "       torta-sim sweep SPEC.json --out DIR [--jobs N]                    (sweep --help)\n"
           "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
+          "       torta-sim rerun DIR [--out NEW]     (repeat a run from its output folder)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
           "       torta-sim --list-schedulers | --help | --version\n"
           "\n"
@@ -108,6 +110,13 @@ static int cmd_run(int argc, char **argv)
     }
     if (!status)
         status = run_args_finish(&a, "run");
+    cJSON *record = NULL;
+    if (!status && a.ro.out_dir) { /* config.json's run record, for torta-sim rerun */
+        torta_err e = {0};
+        if (!(record = run_record_build(&a, argc, argv, &e)))
+            status = cli_fail(&e);
+        a.ro.record = record;
+    }
     if (!status) {
         a.ro.stop_flag = cli_stop_flag();
         cJSON *summary = NULL;
@@ -124,6 +133,7 @@ static int cmd_run(int argc, char **argv)
         }
         cJSON_Delete(summary);
     }
+    cJSON_Delete(record);
     free(opts);
     run_args_free(&a);
     return status < 0 ? 0 : status;
@@ -162,6 +172,8 @@ int main(int argc, char **argv)
         return cmd_sweep(argc - 1, argv + 1);
     if (strcmp(a, "bench-check") == 0)
         return cmd_bench_check(argc - 1, argv + 1);
+    if (strcmp(a, "rerun") == 0)
+        return cmd_rerun(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     return cmd_run(argc, argv);
