@@ -99,8 +99,8 @@ static int cmd_run(int argc, char **argv)
         else if (h == 0 && c == 'h') {
             usage(stdout);
             status = -1;
-        } else if (h == 0) {
-            usage(stderr);
+        } else if (h == 0) { /* getopt has printed the one line that matters */
+            fputs("torta-sim: see torta-sim --help\n", stderr);
             status = 2;
         }
     }
