@@ -19,6 +19,8 @@ typedef struct torta_run_opts {
     volatile int *stop_flag;      /* non-NULL: a signal handler sets *stop_flag to stop early */
     void *macro_learner;          /* training: passed to the schedulers (torta_sched_env.learner) */
     void *micro_learner;
+    const cJSON *record;          /* NULL, or config.json's "run" member: inputs with their
+                                   * sha256, command line, commit (torta-sim rerun reads it) */
     torta_warn_fn warn;           /* non-fatal warnings (may be NULL) */
     void *warn_ud;
 } torta_run_opts;

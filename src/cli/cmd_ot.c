@@ -3,6 +3,7 @@
  * inspecting a configuration and for the cross-check against POT (tests/integration). */
 #include "cli/cmd_ot.h"
 
+#include "base/csv.h"
 #include "torta/err.h"
 #include "torta/ot.h"
 
@@ -74,87 +75,49 @@ static int push_row(csv_nums *t, int line, torta_err *e)
     return 0;
 }
 
-static int read_file(const char *path, char **out, torta_err *e)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return torta_err_set(e, TORTA_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(fp);
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory reading %s", path);
-    }
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len, fp)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *nb = realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                return torta_err_set(e, TORTA_ENOMEM, "out of memory reading %s", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return torta_err_set(e, TORTA_EIO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        free(buf);
-        return torta_err_set(e, TORTA_EINPUT, "%s: binary file (contains NUL bytes)", path);
-    }
-    *out = buf;
-    return 0;
-}
-
-/* Parses `path` as CSV numbers. nonneg: values are masses (negative is an error). */
+/* Parses `path` as CSV numbers (the shared RFC 4180 reader, base/csv.h). nonneg: values are
+ * masses (negative is an error). */
 static int read_csv(const char *path, int nonneg, csv_nums *t, torta_err *e)
 {
     memset(t, 0, sizeof *t);
-    char *buf = NULL;
-    int rc = read_file(path, &buf, e);
+    torta_lines L;
+    int rc = torta_lines_open(&L, path, e);
+    if (rc == TORTA_EINPUT) /* ot has always exited 1 on an unreadable file */
+        rc = e->code = TORTA_EIO;
     if (rc < 0)
         return rc;
-    char *p = buf;
-    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
-        p += 3; /* UTF-8 byte order mark */
-    int line = 0;
-    while (*p) {
-        line++;
-        char *eol = strchr(p, '\n');
-        char *next = eol ? eol + 1 : p + strlen(p);
-        char *end = eol ? eol : next;
-        if (end > p && end[-1] == '\r')
-            end--;
-        *end = '\0';
+    L.csv_records = 1;
+    char **fields = NULL;
+    int fcap = 0;
+    char *p;
+    size_t n;
+    while ((rc = torta_lines_next(&L, &p, &n, e)) == 1) {
+        int line = L.line;
         const char *s = p;
         while (*s == ' ' || *s == '\t')
             s++;
-        if (*s == '\0' || *s == '#') {
-            p = next;
+        if (*s == '\0' || *s == '#')
             continue;
+        int need = torta_csv_max_fields(p);
+        if (need > fcap) {
+            char **nf = realloc(fields, (size_t)need * sizeof *nf);
+            if (!nf) {
+                rc = torta_err_set(e, TORTA_ENOMEM, "out of memory reading CSV");
+                goto fail;
+            }
+            fields = nf;
+            fcap = need;
         }
-        int field = 0, start = t->nval;
-        char *q = p;
-        for (;;) {
-            field++;
-            char *comma = strchr(q, ',');
-            if (comma)
-                *comma = '\0';
-            char *f = q;
-            while (*f == ' ' || *f == '\t')
-                f++;
+        const char *why;
+        int nf = torta_csv_split(p, fields, fcap, &why);
+        if (nf < 0) {
+            rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: field %d: %s", path, line, -nf, why);
+            goto fail;
+        }
+        int start = t->nval;
+        for (int field = 1; field <= nf; field++) {
+            const char *f = fields[field - 1];
             int col = (int)(f - p) + 1;
-            char *fe = f + strlen(f);
-            while (fe > f && (fe[-1] == ' ' || fe[-1] == '\t'))
-                *--fe = '\0';
             if (*f == '\0') {
                 rc = torta_err_set(e, TORTA_EINPUT, "%s:%d:%d: field %d: empty value", path, line,
                                    col, field);
@@ -180,9 +143,6 @@ static int read_csv(const char *path, int nonneg, csv_nums *t, torta_err *e)
             }
             if ((rc = push_val(t, x, e)) < 0)
                 goto fail;
-            if (!comma)
-                break;
-            q = comma + 1;
         }
         if ((rc = push_row(t, line, e)) < 0)
             goto fail;
@@ -195,16 +155,19 @@ static int read_csv(const char *path, int nonneg, csv_nums *t, torta_err *e)
         }
         if (len > 1 && !t->multi_line)
             t->multi_line = line;
-        p = next;
     }
-    free(buf);
+    if (rc < 0)
+        goto fail;
+    free(fields);
+    torta_lines_close(&L);
     if (t->nval == 0) {
         csv_free(t);
         return torta_err_set(e, TORTA_EINPUT, "%s: no values", path);
     }
     return 0;
 fail:
-    free(buf);
+    free(fields);
+    torta_lines_close(&L);
     csv_free(t);
     return rc;
 }

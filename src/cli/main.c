@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/build_info.h"
+#include "base/datadir.h"
 #include "cli/cmd_ot.h"
 #include "cli/cmds.h"
 #include "cli/run_args.h"
+#include "cli/run_record.h"
 #include "metrics/metrics.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -39,6 +42,7 @@ static void usage(FILE *f)
           "       torta-sim sweep SPEC.json --out DIR [--jobs N]                    (sweep --help)\n"
           "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
           "       torta-sim capacity --topology FILE (--trace FILE | --workload SPEC) [--csv]  (capacity --help)\n"
+          "       torta-sim rerun DIR [--out NEW]     (repeat a run from its output folder)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
           "       torta-sim --list-schedulers | --help | --version\n"
           "\n"
@@ -96,8 +100,8 @@ static int cmd_run(int argc, char **argv)
         else if (h == 0 && c == 'h') {
             usage(stdout);
             status = -1;
-        } else if (h == 0) {
-            usage(stderr);
+        } else if (h == 0) { /* getopt has printed the one line that matters */
+            fputs("torta-sim: see torta-sim --help\n", stderr);
             status = 2;
         }
     }
@@ -107,6 +111,13 @@ static int cmd_run(int argc, char **argv)
     }
     if (!status)
         status = run_args_finish(&a, "run");
+    cJSON *record = NULL;
+    if (!status && a.ro.out_dir) { /* config.json's run record, for torta-sim rerun */
+        torta_err e = {0};
+        if (!(record = run_record_build(&a, argc, argv, &e)))
+            status = cli_fail(&e);
+        a.ro.record = record;
+    }
     if (!status) {
         a.ro.stop_flag = cli_stop_flag();
         cJSON *summary = NULL;
@@ -123,6 +134,7 @@ static int cmd_run(int argc, char **argv)
         }
         cJSON_Delete(summary);
     }
+    cJSON_Delete(record);
     free(opts);
     run_args_free(&a);
     return status < 0 ? 0 : status;
@@ -141,7 +153,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(a, "--version") == 0) {
-        printf("torta-sim %s\n", TORTA_VERSION);
+        char data[4096];
+        int found = torta_data_path("configs/policies", data, sizeof data) == 0;
+        printf("torta-sim %s\ncommit: %s\nbuild: %s\ndata: %s%s\n", TORTA_VERSION,
+               torta_build_commit(), torta_build_options(), data, found ? "" : " (missing)");
         return 0;
     }
     if (strcmp(a, "--list-schedulers") == 0 && argc == 2) { /* with --plugin: the run path */
@@ -160,6 +175,8 @@ int main(int argc, char **argv)
         return cmd_bench_check(argc - 1, argv + 1);
     if (strcmp(a, "capacity") == 0)
         return cmd_capacity(argc - 1, argv + 1);
+    if (strcmp(a, "rerun") == 0)
+        return cmd_rerun(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     return cmd_run(argc, argv);

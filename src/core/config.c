@@ -184,6 +184,8 @@ int torta_config_build(const char *user_path, const char *const *sets, int n_set
         rc = torta_json_read_file(user_path, &user, e);
         if (!rc && !cJSON_IsObject(user))
             rc = torta_err_set(e, TORTA_EINPUT, "%s: the configuration must be a JSON object", user_path);
+        /* A run's config.json may be given as --config: its "run" record is not configuration. */
+        cJSON_DeleteItemFromObjectCaseSensitive(user, "run");
         if (!rc)
             rc = merge(root, user, "", 0, user_path, e);
         cJSON_Delete(user);

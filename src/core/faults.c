@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "core/faults.h"
 #include "torta/config.h"
 #include "torta/json.h"
@@ -21,40 +22,6 @@ static int region_index(const torta_sim *sim, const char *name)
         if (strcmp(sim->region_pub[g].name, name) == 0)
             return g;
     return -1;
-}
-
-static void trim(char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-        s[--n] = '\0';
-}
-
-/* Splits a CSV line (no quoting needed: region names with commas may be double-quoted). */
-static int split(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        if (*p == '"') {
-            char *q = ++p, *w = p;
-            while (*q && !(*q == '"' && q[1] != '"')) {
-                if (*q == '"')
-                    q++;
-                *w++ = *q++;
-            }
-            f[n++] = p;
-            p = *q ? q + 1 : q;
-            *w = '\0';
-        } else {
-            f[n++] = p;
-            p += strcspn(p, ",");
-        }
-        if (*p != ',')
-            break;
-        *p++ = '\0';
-    }
-    return *p == '\0' || *p == ',' ? (*p ? -1 : n) : n;
 }
 
 static int read_number(const char *path, int line, const char *field, const char *text, double lo,
@@ -73,29 +40,28 @@ static int read_number(const char *path, int line, const char *field, const char
 
 static int load_file(torta_sim *sim, const char *path, torta_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    torta_lines L;
+    if (torta_lines_open(&L, path, e))
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open faults file: %s", path, strerror(errno));
-    char buf[4096];
-    int line = 0, rc = 0, rows = 0;
-    if (!fgets(buf, sizeof buf, f)) {
-        fclose(f);
-        return torta_err_set(e, TORTA_EINPUT, "%s: empty faults file (header time_s,region,server,duration_s)", path);
-    }
-    line = 1;
-    trim(buf);
-    const char *hdr = buf + (strncmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
-    if (strcmp(hdr, "time_s,region,server,duration_s") != 0) {
-        fclose(f);
-        return torta_err_set(e, TORTA_EINPUT, "%s:1: expected the header time_s,region,server,duration_s", path);
-    }
-    while (!rc && fgets(buf, sizeof buf, f)) {
-        line++;
-        trim(buf);
-        if (buf[0] == '\0')
+    L.csv_records = 1; /* region names with commas are double-quoted (RFC 4180) */
+    char *buf;
+    size_t len;
+    int rc = torta_lines_next(&L, &buf, &len, e), rows = 0;
+    if (rc == 0)
+        rc = torta_err_set(e, TORTA_EINPUT, "%s: empty faults file (header time_s,region,server,duration_s)", path);
+    if (rc == 1 && strcmp(buf, "time_s,region,server,duration_s") != 0)
+        rc = torta_err_set(e, TORTA_EINPUT, "%s:1: expected the header time_s,region,server,duration_s", path);
+    while (rc >= 0 && (rc = torta_lines_next(&L, &buf, &len, e)) == 1) {
+        int line = L.line;
+        if (torta_lines_blank(buf))
             continue;
         char *fld[5];
-        int n = split(buf, fld, 5);
+        const char *why;
+        int n = torta_csv_split(buf, fld, 5, &why);
+        if (n < 0) {
+            rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: field %d: %s", path, line, -n, why);
+            break;
+        }
         if (n != 4) {
             rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: expected 4 fields (time_s,region,server,duration_s)", path, line);
             break;
@@ -121,9 +87,13 @@ static int load_file(torta_sim *sim, const char *path, torta_err *e)
             if (!rc)
                 rc = torta_sim_push(sim, t + d, EV_RECOVER, 0, reg->first_server + s, e);
         }
+        if (rc)
+            break;
         rows++;
     }
-    fclose(f);
+    torta_lines_close(&L);
+    if (rc > 0)
+        rc = 0;
     if (!rc && rows == 0)
         rc = torta_err_set(e, TORTA_EINPUT, "%s: no faults listed (only a header)", path);
     return rc;

@@ -386,6 +386,22 @@ int torta_saturation_table(const torta_run_opts *o, cJSON **table, torta_err *e)
     return rc;
 }
 
+/* config.json: the effective configuration, plus the run record when the caller gave one. */
+static int write_config(const char *dir, const torta_run_opts *o, torta_err *e)
+{
+    if (!o->record)
+        return torta_write_json(dir, "config.json", o->config, e);
+    cJSON *c = cJSON_Duplicate(o->config, 1), *r = cJSON_Duplicate(o->record, 1);
+    if (!c || !r || !cJSON_AddItemToObject(c, "run", r)) {
+        cJSON_Delete(c);
+        cJSON_Delete(r);
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    }
+    int rc = torta_write_json(dir, "config.json", c, e);
+    cJSON_Delete(c);
+    return rc;
+}
+
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
 {
     torta_sim sim;
@@ -456,7 +472,7 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc && tmp)
         rc = torta_write_json(tmp, "summary.json", sum, e);
     if (!rc && tmp)
-        rc = torta_write_json(tmp, "config.json", o->config, e);
+        rc = write_config(tmp, o, e);
     if (!rc && tmp)
         rc = torta_outdir_commit(tmp, o->out_dir, e);
     if (rc) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/csv.h"
 #include "sweep/sweep.h"
 #include "torta/json.h"
 
@@ -283,116 +284,64 @@ int torta_sweep_write_results(const torta_points *pl, const torta_point_result *
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-} strbuf;
-
-static int sb_put(strbuf *b, char c)
+/* One record as malloc'ed cells (the shared reader, base/csv.h). 1, 0 at end of file, or a
+ * negative error; blank records come back as one empty cell. */
+static int read_record(torta_lines *L, char ***fields, int *n, torta_err *e)
 {
-    if (b->len + 1 >= b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        char *q = realloc(b->s, cap);
-        if (!q)
-            return -1;
-        b->s = q;
-        b->cap = cap;
-    }
-    b->s[b->len++] = c;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
-/* Reads one record; *fields is a malloc'ed array of malloc'ed cells. 0 at end of file. */
-static int read_record(FILE *f, char ***fields, int *n, int *line, int *bad)
-{
-    int c = fgetc(f), cap = 0, q = 0;
+    char *rec;
+    size_t len;
     *fields = NULL;
     *n = 0;
-    if (c == EOF)
-        return 0;
-    strbuf b = {0};
-    while (1) {
-        if (q) {
-            if (c == EOF) {
-                *bad = 1;
-                break;
-            }
-            if (c == '"') {
-                int d = fgetc(f);
-                if (d == '"') {
-                    if (sb_put(&b, '"'))
-                        goto oom;
-                } else {
-                    q = 0;
-                    c = d;
-                    continue;
-                }
-            } else {
-                if (c == '\n')
-                    (*line)++;
-                if (sb_put(&b, (char)c))
-                    goto oom;
-            }
-        } else if (c == '"' && b.len == 0) {
-            q = 1;
-        } else if (c == ',' || c == '\n' || c == EOF) {
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 16;
-                char **t = realloc(*fields, sizeof *t * (size_t)cap);
-                if (!t)
-                    goto oom;
-                *fields = t;
-            }
-            (*fields)[(*n)++] = b.s ? b.s : strdup("");
-            if (!(*fields)[*n - 1])
-                goto oom;
-            memset(&b, 0, sizeof b);
-            if (c != ',') {
-                (*line)++;
-                return 1;
-            }
-        } else if (c != '\r') {
-            if (sb_put(&b, (char)c))
-                goto oom;
+    int rc = torta_lines_next(L, &rec, &len, e);
+    if (rc <= 0)
+        return rc;
+    int max = torta_csv_max_fields(rec);
+    char **f = malloc(sizeof *f * (size_t)max);
+    if (!f)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    const char *why;
+    int k = torta_csv_split(rec, f, max, &why);
+    if (k < 0) {
+        free(f);
+        return torta_err_set(e, TORTA_EINPUT, "%s:%d: field %d: %s", L->path, (int)L->line, -k, why);
+    }
+    for (int i = 0; i < k; i++)
+        if (!(f[i] = strdup(f[i]))) {
+            while (i-- > 0)
+                free(f[i]);
+            free(f);
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
         }
-        c = fgetc(f);
-    }
-oom:
-    free(b.s);
-    for (int i = 0; i < *n; i++)
-        free((*fields)[i]);
-    free(*fields);
-    *fields = NULL;
-    *n = 0;
-    return -1;
+    *fields = f;
+    *n = k;
+    return 1;
 }
 
 int torta_csv_read(const char *path, torta_csv *t, torta_err *e)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    int line = 1, bad = 0, n, rc = 0, cap = 0;
+    torta_lines L;
+    int rc = torta_lines_open(&L, path, e), n, cap = 0, k;
+    if (rc)
+        return rc;
+    L.csv_records = 1;
     char **fields;
-    int k = read_record(f, &fields, &n, &line, &bad);
+    k = read_record(&L, &fields, &n, e);
     if (k <= 0)
-        rc = k < 0 ? torta_err_set(e, TORTA_ENOMEM, "out of memory")
-                   : torta_err_set(e, TORTA_EINPUT, "%s: empty file (expected a header line)", path);
+        rc = k < 0 ? k : torta_err_set(e, TORTA_EINPUT, "%s: empty file (expected a header line)", path);
     else {
         t->cols = fields;
         t->n_cols = n;
     }
-    while (!rc && (k = read_record(f, &fields, &n, &line, &bad)) > 0) {
+    while (!rc && (k = read_record(&L, &fields, &n, e)) > 0) {
         if (n == 1 && fields[0][0] == '\0') { /* blank line */
             free(fields[0]);
             free(fields);
             continue;
         }
         if (n > t->n_cols) {
-            rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: %d fields, the header has %d", path, line - 1,
-                               n, t->n_cols);
+            rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: %d fields, the header has %d", path,
+                               (int)L.line, n, t->n_cols);
         } else if (t->n_rows == cap) {
             cap = cap ? 2 * cap : 64;
             char ***q = realloc(t->rows, sizeof *q * (size_t)cap);
@@ -418,10 +367,8 @@ int torta_csv_read(const char *path, torta_csv *t, torta_err *e)
         t->rows[t->n_rows++] = row;
     }
     if (!rc && k < 0)
-        rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
-    if (!rc && bad)
-        rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: unterminated quoted field", path, line);
-    fclose(f);
+        rc = k;
+    torta_lines_close(&L);
     if (rc)
         torta_csv_free(t);
     return rc;

@@ -104,7 +104,7 @@ static int parse_ts(const char *s, int64_t *ticks, const char **why)
     return 0;
 }
 
-static int azure_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e)
+static int azure_next(void *impl, torta_lines *L, wl_warn *w, wl_row *row, torta_err *e)
 {
     azure *a = impl;
     char *f[WL_MAX_FIELDS];
@@ -141,10 +141,9 @@ static void azure_free(void *impl) { free(impl); }
 int wl_azure_open(const char *path, char *header, wl_reader *r, torta_err *e)
 {
     char *f[WL_MAX_FIELDS];
-    int n = wl_csv_split(header, f, WL_MAX_FIELDS);
-    if (n > WL_MAX_FIELDS)
-        return torta_err_set(e, TORTA_EINPUT, "%s:1: header has %d columns (at most %d)", path, n,
-                             WL_MAX_FIELDS);
+    int n, rc = wl_split_header(path, header, f, &n, e);
+    if (rc)
+        return rc;
     static const char *const need[3] = {"TIMESTAMP", "ContextTokens", "GeneratedTokens"};
     int idx[3] = {-1, -1, -1};
     for (int i = 0; i < n; i++)

@@ -29,13 +29,13 @@ static int push(wl_lengths *t, size_t *cap, int32_t in, int32_t out, const char 
 
 /* ShareGPT-style CSV: only num_prefill_tokens and num_decode_tokens are used; other columns
  * (num_total_tokens, pd_ratio, ...) are ignored. */
-static int load_sharegpt(wl_lines *L, char *header, wl_lengths *t, size_t *cap, wl_warn *w,
+static int load_sharegpt(torta_lines *L, char *header, wl_lengths *t, size_t *cap, wl_warn *w,
                          torta_err *e)
 {
     char *f[WL_MAX_FIELDS];
-    int n_cols = wl_csv_split(header, f, WL_MAX_FIELDS);
-    if (n_cols > WL_MAX_FIELDS)
-        return torta_err_set(e, TORTA_EINPUT, "%s:1: too many columns", L->path);
+    int n_cols, rc = wl_split_header(L->path, header, f, &n_cols, e);
+    if (rc)
+        return rc;
     int i_in = -1, i_out = -1;
     for (int i = 0; i < n_cols; i++) {
         if (strcmp(f[i], "num_prefill_tokens") == 0)
@@ -47,7 +47,6 @@ static int load_sharegpt(wl_lines *L, char *header, wl_lengths *t, size_t *cap, 
         return torta_err_set(e, TORTA_EINPUT, "%s:1: num_prefill_tokens: missing column", L->path);
     if (i_out < 0)
         return torta_err_set(e, TORTA_EINPUT, "%s:1: num_decode_tokens: missing column", L->path);
-    int rc;
     while ((rc = wl_next_row(L, n_cols, f, e)) == 1) {
         int32_t in, out;
         if ((rc = wl_tokens_text(L->path, L->line, "num_prefill_tokens", f[i_in], 0, w, &in, e)) ||
@@ -62,19 +61,20 @@ int wl_lengths_load(const char *path, wl_lengths *t, wl_warn *w, torta_err *e)
 {
     memset(t, 0, sizeof *t);
     size_t cap = 0;
-    wl_lines L;
-    int rc = wl_lines_open(&L, path, e);
+    torta_lines L;
+    int rc = torta_lines_open(&L, path, e);
     if (rc)
         return rc;
     char *first;
     size_t len;
-    rc = wl_lines_next_data(&L, &first, &len, e);
+    rc = torta_lines_next_data(&L, &first, &len, e);
     if (rc == 0)
         rc = torta_err_set(e, TORTA_EINPUT, "%s: empty file (no header, no rows)", path);
     int sharegpt = rc == 1 && strstr(first, "num_prefill_tokens") != NULL;
+    L.csv_records = 1;
     if (rc == 1 && sharegpt)
         rc = load_sharegpt(&L, first, t, &cap, w, e);
-    wl_lines_close(&L);
+    torta_lines_close(&L);
     if (rc == 1 && !sharegpt) {
         /* Any trace: reuse the trace readers, keeping only the lengths. */
         torta_source *s;

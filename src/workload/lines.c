@@ -1,147 +1,36 @@
-/* Streaming line reader, CSV field splitting and strict number/token parsing for trace files. */
+/* CSV rows of trace files (over the shared reader, base/csv.h) and strict number/token parsing. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "workload/wl_internal.h"
 
-int wl_lines_open(wl_lines *L, const char *path, torta_err *e)
+int wl_split_header(const char *path, char *header, char **fields, int *n_cols, torta_err *e)
 {
-    memset(L, 0, sizeof *L);
-    L->path = path;
-    L->f = fopen(path, "rb");
-    if (!L->f)
-        return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    L->cap = 4096;
-    L->buf = malloc(L->cap);
-    if (!L->buf) {
-        fclose(L->f);
-        L->f = NULL;
-        return torta_err_set(e, TORTA_ENOMEM, "%s: out of memory", path);
-    }
+    const char *why;
+    int n = torta_csv_split(header, fields, WL_MAX_FIELDS, &why);
+    if (n < 0)
+        return torta_err_set(e, TORTA_EINPUT, "%s:1: column %d: %s", path, -n, why);
+    if (n > WL_MAX_FIELDS)
+        return torta_err_set(e, TORTA_EINPUT, "%s:1: header has %d columns (at most %d)", path, n,
+                             WL_MAX_FIELDS);
+    *n_cols = n;
     return 0;
 }
 
-void wl_lines_close(wl_lines *L)
-{
-    if (L->f)
-        fclose(L->f);
-    free(L->buf);
-    memset(L, 0, sizeof *L);
-}
-
-int wl_lines_next(wl_lines *L, char **text, size_t *len, torta_err *e)
-{
-    size_t n = 0;
-    int got = 0;
-    for (;;) {
-        if (!fgets(L->buf + n, (int)(L->cap - n), L->f))
-            break;
-        got = 1;
-        n += strlen(L->buf + n);
-        if (n > 0 && L->buf[n - 1] == '\n')
-            break;
-        if (n + 1 < L->cap)
-            continue; /* short read without newline: end of file follows */
-        if (L->cap > ((size_t)1 << 30))
-            return torta_err_set(e, TORTA_EINPUT, "%s:%d: line longer than 1 GiB", L->path,
-                                 (int)L->line + 1);
-        char *nb = realloc(L->buf, L->cap * 2);
-        if (!nb)
-            return torta_err_set(e, TORTA_ENOMEM, "%s: out of memory", L->path);
-        L->buf = nb;
-        L->cap *= 2;
-    }
-    if (ferror(L->f))
-        return torta_err_set(e, TORTA_EIO, "%s:%d: read error", L->path, (int)L->line + 1);
-    if (!got)
-        return 0;
-    L->line++;
-    if (n > 0 && L->buf[n - 1] == '\n')
-        L->buf[--n] = '\0';
-    if (n > 0 && L->buf[n - 1] == '\r')
-        L->buf[--n] = '\0';
-    char *s = L->buf;
-    if (L->line == 1 && n >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
-        (unsigned char)s[2] == 0xBF) {
-        s += 3;
-        n -= 3;
-    }
-    *text = s;
-    *len = n;
-    return 1;
-}
-
-int wl_is_blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r')
-            return 0;
-    return 1;
-}
-
-int wl_lines_next_data(wl_lines *L, char **text, size_t *len, torta_err *e)
-{
-    int32_t first_blank = 0;
-    for (;;) {
-        int rc = wl_lines_next(L, text, len, e);
-        if (rc <= 0)
-            return rc;
-        if (wl_is_blank(*text)) {
-            if (!first_blank)
-                first_blank = L->line;
-            continue;
-        }
-        if (first_blank)
-            return torta_err_set(e, TORTA_EINPUT,
-                                 "%s:%d: blank line inside the data (only trailing blank lines "
-                                 "are allowed)",
-                                 L->path, (int)first_blank);
-        return 1;
-    }
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-        s[n - 1] = '\0';
-        s++;
-    }
-    return s;
-}
-
-int wl_csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        char *c = strchr(p, ',');
-        if (c)
-            *c = '\0';
-        if (n < max)
-            fields[n] = trim(p);
-        n++;
-        if (!c)
-            break;
-        p = c + 1;
-    }
-    return n;
-}
-
-int wl_next_row(wl_lines *L, int n_cols, char **fields, torta_err *e)
+int wl_next_row(torta_lines *L, int n_cols, char **fields, torta_err *e)
 {
     char *line;
     size_t len;
-    int rc = wl_lines_next_data(L, &line, &len, e);
+    int rc = torta_lines_next_data(L, &line, &len, e);
     if (rc <= 0)
         return rc;
-    int n = wl_csv_split(line, fields, WL_MAX_FIELDS);
+    const char *why;
+    int n = torta_csv_split(line, fields, WL_MAX_FIELDS, &why);
+    if (n < 0)
+        return torta_err_set(e, TORTA_EINPUT, "%s:%d: field %d: %s", L->path, (int)L->line, -n, why);
     if (n != n_cols)
         return torta_err_set(e, TORTA_EINPUT, "%s:%d: expected %d fields as in the header, got %d",
                              L->path, (int)L->line, n_cols, n);

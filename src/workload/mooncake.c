@@ -98,7 +98,7 @@ done:
     return rc ? rc : 1;
 }
 
-static int mooncake_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e)
+static int mooncake_next(void *impl, torta_lines *L, wl_warn *w, wl_row *row, torta_err *e)
 {
     mooncake *m = impl;
     if (m->pending) {
@@ -109,7 +109,7 @@ static int mooncake_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta
     }
     char *line;
     size_t len;
-    int rc = wl_lines_next_data(L, &line, &len, e);
+    int rc = torta_lines_next_data(L, &line, &len, e);
     if (rc <= 0)
         return rc;
     return parse_line(m, line, len, L->line, w, row, e);

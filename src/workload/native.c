@@ -16,7 +16,7 @@ typedef struct native {
     int idx[C_N];
 } native;
 
-static int native_next(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e)
+static int native_next(void *impl, torta_lines *L, wl_warn *w, wl_row *row, torta_err *e)
 {
     native *a = impl;
     char *f[WL_MAX_FIELDS];
@@ -53,10 +53,9 @@ static void native_free(void *impl) { free(impl); }
 int wl_native_open(const char *path, char *header, wl_reader *r, torta_err *e)
 {
     char *f[WL_MAX_FIELDS];
-    int n = wl_csv_split(header, f, WL_MAX_FIELDS);
-    if (n > WL_MAX_FIELDS)
-        return torta_err_set(e, TORTA_EINPUT, "%s:1: header has %d columns (at most %d)", path, n,
-                             WL_MAX_FIELDS);
+    int n, rc = wl_split_header(path, header, f, &n, e);
+    if (rc)
+        return rc;
     int idx[C_N];
     for (int k = 0; k < C_N; k++)
         idx[k] = -1;

@@ -11,7 +11,7 @@ struct torta_source {
     int is_trace;
     /* trace */
     char *path;
-    wl_lines L;
+    torta_lines L;
     wl_reader rd;
     torta_trace_fmt fmt;
     int have_pending;
@@ -63,7 +63,8 @@ static int detect(const char *path, const char *first, torta_trace_fmt *out, tor
     if (!copy)
         return torta_err_set(e, TORTA_ENOMEM, "%s: out of memory", path);
     char *f[WL_MAX_FIELDS];
-    int n = wl_csv_split(copy, f, WL_MAX_FIELDS);
+    const char *why;
+    int n = torta_csv_split(copy, f, WL_MAX_FIELDS, &why); /* malformed: the reader says so */
     if (n > WL_MAX_FIELDS)
         n = WL_MAX_FIELDS;
     int azure = 0, native = 0, lengths = 0;
@@ -137,11 +138,11 @@ int torta_source_open_trace(const char *path, const torta_trace_opts *o, torta_s
         rc = torta_err_set(e, TORTA_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if ((rc = wl_lines_open(&s->L, s->path, e)))
+    if ((rc = torta_lines_open(&s->L, s->path, e)))
         goto fail;
     char *first;
     size_t len;
-    rc = wl_lines_next_data(&s->L, &first, &len, e);
+    rc = torta_lines_next_data(&s->L, &first, &len, e);
     if (rc < 0)
         goto fail;
     if (rc == 0) {
@@ -151,6 +152,7 @@ int torta_source_open_trace(const char *path, const torta_trace_opts *o, torta_s
     s->fmt = o->format;
     if (s->fmt == TORTA_FMT_AUTO && (rc = detect(path, first, &s->fmt, e)))
         goto fail;
+    s->L.csv_records = s->fmt != TORTA_FMT_MOONCAKE; /* JSON lines are not CSV */
     switch (s->fmt) {
     case TORTA_FMT_AZURE: rc = wl_azure_open(s->path, first, &s->rd, e); break;
     case TORTA_FMT_NATIVE: rc = wl_native_open(s->path, first, &s->rd, e); break;
@@ -289,7 +291,7 @@ void torta_source_close(torta_source *s)
         s->rd.free(s->rd.impl);
     if (s->gen.free)
         s->gen.free(s->gen.impl);
-    wl_lines_close(&s->L);
+    torta_lines_close(&s->L);
     free(s->path);
     free(s->describe);
     free(s);

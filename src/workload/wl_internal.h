@@ -1,4 +1,4 @@
-/* Internals shared by the workload files: the line reader, CSV splitting, strict number parsing,
+/* Internals shared by the workload files: CSV rows (over base/csv.h), strict number parsing,
  * token validation, and the source object with its per-kind operations. Not a public API. */
 #ifndef TORTA_WL_INTERNAL_H
 #define TORTA_WL_INTERNAL_H
@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/csv.h"
 #include "torta/err.h"
 #include "torta/workload.h"
 
@@ -13,31 +14,12 @@
 #define WL_MAX_FIELDS 64        /* CSV columns kept per row; more is reported as ragged */
 #define WL_MAX_ARRIVAL_S 1e8     /* later trace arrivals (s, after scaling) are a data error */
 
-/* Reads a file line by line into one reusable buffer (grows only with the longest line), so
- * memory does not depend on the number of lines. Strips "\n", "\r\n" and a leading UTF-8 BOM. */
-typedef struct wl_lines {
-    FILE *f;
-    const char *path;
-    char *buf;
-    size_t cap;
-    int32_t line; /* 1-based number of the line last returned */
-} wl_lines;
-
-int wl_lines_open(wl_lines *L, const char *path, torta_err *e);
-/* 1 = *text and *len hold the next line, 0 = end of file, < 0 = read error. */
-int wl_lines_next(wl_lines *L, char **text, size_t *len, torta_err *e);
-/* Next non-blank line. A blank line followed by more data is an error (only trailing blank
- * lines are accepted); trailing ones are skipped and 0 is returned. */
-int wl_lines_next_data(wl_lines *L, char **text, size_t *len, torta_err *e);
-void wl_lines_close(wl_lines *L);
-int wl_is_blank(const char *s);
-
-/* Splits a CSV line in place on commas, trimming blanks and one pair of surrounding quotes.
- * Returns the number of fields in the line (may exceed max; only max are stored). */
-int wl_csv_split(char *line, char **fields, int max);
-/* Next data line of a CSV file, split into fields[WL_MAX_FIELDS]; it must have n_cols fields,
+/* CSV headers and rows through the shared RFC 4180 reader (base/csv.h). A header split into
+ * fields[WL_MAX_FIELDS]; *n_cols its number of columns. 0 or a negative error (file:1). */
+int wl_split_header(const char *path, char *header, char **fields, int *n_cols, torta_err *e);
+/* Next data record of a CSV file, split into fields[WL_MAX_FIELDS]; it must have n_cols fields,
  * as its header. 1, 0 at the end, or a negative error. */
-int wl_next_row(wl_lines *L, int n_cols, char **fields, torta_err *e);
+int wl_next_row(torta_lines *L, int n_cols, char **fields, torta_err *e);
 
 /* Copies src into dst[cap] (truncated, always terminated) then appends suffix if it fits: a
  * cheap stand-in for snprintf("%s%s") on every trace row. */
@@ -69,7 +51,7 @@ typedef struct wl_row {
 /* Per-format trace reader operations. */
 typedef struct wl_reader {
     void *impl;
-    int (*next)(void *impl, wl_lines *L, wl_warn *w, wl_row *row, torta_err *e); /* 1/0/<0 */
+    int (*next)(void *impl, torta_lines *L, wl_warn *w, wl_row *row, torta_err *e); /* 1/0/<0 */
     void (*free)(void *impl);
 } wl_reader;
 

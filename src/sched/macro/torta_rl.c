@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sched/macro/torta_macro.h"
+#include "base/datadir.h"
 #include "torta/json.h"
 #include "torta/policy_io.h"
 #include "torta/rng.h"
@@ -122,13 +123,13 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* configs/policies/<topology>.<variant>.json, the configs folder being next to the
- * executable's folder (or $TORTA_POLICY_DIR); characters of the topology name other than
- * letters, digits, '.', '_' and '-' become '-'. */
+/* configs/policies/<topology>.<variant>.json among the shipped data (base/datadir.h), or in
+ * $TORTA_POLICY_DIR; characters of the topology name other than letters, digits, '.', '_' and
+ * '-' become '-'. */
 static int default_policy_path(const char *topology, const char *variant, char *out, size_t n)
 {
     const char *dir = getenv("TORTA_POLICY_DIR");
-    char exe[PATH_MAX], stem[256];
+    char stem[256], rel[600];
     size_t k = 0;
     for (const char *c = topology; *c && k + 1 < sizeof stem; c++)
         stem[k++] = (isalnum((unsigned char)*c) || *c == '.' || *c == '_' || *c == '-') ? *c : '-';
@@ -137,14 +138,8 @@ static int default_policy_path(const char *topology, const char *variant, char *
         snprintf(out, n, "%.2000s/%s.%s.json", dir, stem, variant);
         return 0;
     }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return -1;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(out, n, "%.2000s/../configs/policies/%s.%s.json", exe, stem, variant);
+    snprintf(rel, sizeof rel, "configs/policies/%s.%.64s.json", stem, variant);
+    torta_data_path(rel, out, n); /* when missing, the caller names the path looked at */
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Micro allocator `torta-rl` (torta_rl_micro.h): evaluation with a trained softmax-candidates
  * policy, and the imitation + REINFORCE learner used by `torta-sim train --layer micro`.
- * Params (scheduler.micro_params): "policy" (file; default configs/policies/micro-torta-rl.json
- * next to the executable's folder, or $TORTA_POLICY_DIR/micro-torta-rl.json), "rl" (training,
+ * Params (scheduler.micro_params): "policy" (file; default the shipped
+ * configs/policies/micro-torta-rl.json, found as base/datadir.h says, or
+ * $TORTA_POLICY_DIR/micro-torta-rl.json), "rl" (training,
  * torta_micro_rl_cfg), and the greedy's keys (features.h), which the features and the imitation
  * teacher use. */
 #include <limits.h>
@@ -13,6 +14,7 @@
 
 #include "sched/micro/features.h"
 #include "sched/micro/torta_rl_micro.h"
+#include "base/datadir.h"
 #include "torta/json.h"
 #include "torta/policy_io.h"
 #include "torta/rng.h"
@@ -74,23 +76,16 @@ static int parse_rl(const cJSON *r, torta_micro_rl_cfg *c, torta_err *e)
     return rc;
 }
 
-/* Looks for configs/policies/micro-torta-rl.json next to the executable's folder. */
+/* configs/policies/micro-torta-rl.json among the shipped data (base/datadir.h), or in
+ * $TORTA_POLICY_DIR. */
 static int default_policy_path(char *out, size_t n)
 {
     const char *dir = getenv("TORTA_POLICY_DIR");
-    char exe[PATH_MAX];
     if (dir) {
         snprintf(out, n, "%s/%s", dir, POLICY_FILE);
         return 0;
     }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return -1;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(out, n, "%.2000s/../configs/policies/%s", exe, POLICY_FILE);
+    torta_data_path("configs/policies/" POLICY_FILE, out, n); /* the caller reports a miss */
     return 0;
 }
 
