@@ -156,6 +156,9 @@ void cli_list_schedulers(FILE *f)
     fprintf(f, "micro schedulers (--micro):\n");
     for (const torta_micro_ops *const *p = torta_micro_all(); *p; p++)
         fprintf(f, "  %-18s %s\n", (*p)->name, (*p)->summary);
+    fprintf(f, "autoscalers (--set capacity.autoscaler=NAME; for macro schedulers that decide no capacity):\n");
+    for (const torta_autoscaler_ops *const *p = torta_autoscaler_all(); *p; p++)
+        fprintf(f, "  %-18s %s\n", (*p)->name, (*p)->summary);
 }
 
 int run_args_finish(run_args *a, const char *cmd)

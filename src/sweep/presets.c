@@ -11,9 +11,11 @@
 #include "torta/sched.h"
 
 static const torta_sched_preset PRESETS[] = {
-    {"torta", "torta", "torta-rl", "TORTA: OT + PPO regions, RL server allocation"},
-    {"torta-greedy-micro", "torta", "affinity", "TORTA's macro layer with the greedy affinity micro"},
-    {NULL, NULL, NULL, NULL},
+    {"torta", "torta", "torta-rl", "TORTA: OT + PPO regions, RL server allocation", NULL},
+    {"torta-greedy-micro", "torta", "affinity", "TORTA's macro layer with the greedy affinity micro", NULL},
+    {"reactive", "least-loaded", "least-loaded",
+     "reactive autoscaling (capacity.reactive) with least-loaded routing (SkyServe-like)", "reactive"},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const torta_sched_preset *torta_sched_presets(void)
@@ -108,5 +110,8 @@ int torta_sched_sets(const char *name, char **sets, int *n, torta_err *e)
         rc = add_set("scheduler.macro", macro, sets, n, e);
     if (!rc && *micro)
         rc = add_set("scheduler.micro", micro, sets, n, e);
+    for (size_t i = 0; !rc && PRESETS[i].name; i++)
+        if (PRESETS[i].autoscaler && strcmp(PRESETS[i].name, name) == 0)
+            rc = add_set("capacity.autoscaler", PRESETS[i].autoscaler, sets, n, e);
     return rc;
 }

@@ -193,25 +193,25 @@ static int scheduler_value(spec_ctx *c, const cJSON *n, const char *where, void 
     axis *a = ud;
     if (!cJSON_IsString(n))
         return torta_err_set(c->e, TORTA_EINPUT, "%s: expected a scheduler name", where);
-    char *sets[2] = {NULL, NULL};
+    char *sets[TORTA_SCHED_MAX_SETS] = {NULL};
     int k = 0;
     if (torta_sched_sets(n->valuestring, sets, &k, c->e))
         return torta_err_prefix(c->e, "%s", where);
     axis_value *v = push(a, c->e);
     int rc = v ? set_strs(v, n->valuestring, n->valuestring, c->e) : TORTA_ENOMEM;
-    if (!rc && k == 2) {
-        /* both overrides in one string: axis values carry one set; join with a marker */
-        size_t len = strlen(sets[0]) + strlen(sets[1]) + 2;
-        if ((v->set = malloc(len)))
-            snprintf(v->set, len, "%s\n%s", sets[0], sets[1]);
-        else
-            rc = oom(c->e);
-    } else if (!rc) {
-        v->set = sets[0];
-        sets[0] = NULL;
+    /* axis values carry one set: join the overrides with a newline marker */
+    size_t len = 1;
+    for (int i = 0; i < k; i++)
+        len += strlen(sets[i]) + 1;
+    if (!rc && !(v->set = calloc(len, 1)))
+        rc = oom(c->e);
+    for (int i = 0; !rc && i < k; i++) {
+        if (i)
+            strcat(v->set, "\n");
+        strcat(v->set, sets[i]);
     }
-    free(sets[0]);
-    free(sets[1]);
+    for (int i = 0; i < k; i++)
+        free(sets[i]);
     return rc;
 }
 
@@ -360,7 +360,7 @@ static int expand(spec_ctx *c, torta_points *pl)
 {
     int *idx = calloc((size_t)c->n_ax, sizeof *idx);
     const char **values = calloc((size_t)c->n_ax, sizeof *values);
-    char **sets = calloc((size_t)c->n_ax * 2 + 1, sizeof *sets);
+    char **sets = calloc((size_t)c->n_ax * TORTA_SCHED_MAX_SETS + 1, sizeof *sets);
     size_t idcap = 64;
     for (int a = 0; a < c->n_ax; a++)
         for (int k = 0; k < c->ax[a].n; k++)
@@ -407,7 +407,7 @@ static int expand(spec_ctx *c, torta_points *pl)
         for (int o = 0; o < c->n_ax; o++) {
             int a = o < SCHED_AXIS ? o : o < c->n_ax - 2 ? o + 1 : o == c->n_ax - 2 ? SCHED_AXIS : o;
             const axis_value *v = &c->ax[a].v[idx[a]];
-            if (v->set) { /* a scheduler value holds two overrides separated by '\n' */
+            if (v->set) { /* a scheduler value holds its overrides separated by '\n' */
                 strcpy(sp, v->set);
                 for (char *tok = sp, *nl; tok; tok = nl) {
                     nl = strchr(tok, '\n');

@@ -51,7 +51,11 @@ void torta_id_sanitize(const char *in, char *out, size_t n);
 
 typedef struct torta_sched_preset {
     const char *name, *macro, *micro, *summary;
+    const char *autoscaler; /* capacity.autoscaler it runs with, or NULL for the configured one */
 } torta_sched_preset;
+
+/* At most this many --set overrides come from one scheduler name. */
+#define TORTA_SCHED_MAX_SETS 3
 
 /* The preset table, terminated by a NULL name. */
 const torta_sched_preset *torta_sched_presets(void);
