@@ -22,11 +22,11 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e);
 
 static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
 {
-    double seed, mean;
+    double mean;
     long max_batch;
     const char *mode;
     const cJSON *srv = torta_config_at(c, "server");
-    int rc = torta_json_num(c, "seed", "config", 0, 18446744073709549568.0, 1, 0, &seed, e);
+    int rc = torta_config_seed(c, &sim->seed, e);
     if (!rc)
         rc = torta_json_num(c, "slot_s", "config", 1e-3, 1e9, 1, 0, &sim->slot_s, e);
     if (!rc)
@@ -51,8 +51,6 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
                             1.0, &sim->rebalance_s, e);
     if (rc)
         return rc;
-    if (seed != floor(seed))
-        return torta_err_set(e, TORTA_EINPUT, "config.seed: expected a whole number, got %g", seed);
     static const char *const modes[] = {"batching", "exponential", "deterministic", NULL};
     int m = -1;
     for (int i = 0; modes[i]; i++)
@@ -65,7 +63,6 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
                              s ? s : "", s ? "\"?)" : "");
     }
     sim->mode = (torta_service_mode)m;
-    sim->seed = (uint64_t)seed;
     sim->max_batch = (int)max_batch;
     sim->service_mean_s = mean;
     return 0;
@@ -310,6 +307,8 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     int rc = (!o->trace_path == !o->workload_spec)
                  ? torta_err_set(e, TORTA_EINPUT, "give exactly one of --trace FILE or --workload SPEC")
                  : 0;
+    if (!rc && o->out_dir) /* first: a bad --out fails before any slow work */
+        rc = torta_outdir_begin(o->out_dir, o->force, &tmp, e);
     if (!rc)
         rc = parse_run_params(&sim, o->config, e);
     if (!rc)
@@ -332,8 +331,6 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = setup_schedulers(&sim, o->config, o, e);
     if (!rc)
         rc = torta_faults_setup(&sim, o->config, e);
-    if (!rc && o->out_dir)
-        rc = torta_outdir_begin(o->out_dir, &tmp, e);
     if (!rc)
         rc = torta_metrics_new(&sim, tmp, !cJSON_IsFalse(torta_config_at(o->config, "output.requests_csv")),
                                &sim.metrics, e);
@@ -367,8 +364,15 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_write_json(tmp, "summary.json", sum, e);
     if (!rc && tmp)
         rc = torta_write_json(tmp, "config.json", o->config, e);
-    if (!rc && tmp)
-        rc = torta_outdir_commit(tmp, o->out_dir, e);
+    if (!rc && tmp && o->extra_json_name)
+        rc = torta_write_json(tmp, o->extra_json_name, o->extra_json, e);
+    if (!rc && tmp) {
+        rc = torta_outdir_commit(tmp, o->out_dir, o->force, e);
+        if (rc) { /* commit kept the results elsewhere (or failed to): nothing to remove */
+            free(tmp);
+            tmp = NULL;
+        }
+    }
     if (rc) {
         torta_outdir_abort(tmp);
         cJSON_Delete(sum);
