@@ -5,6 +5,7 @@
 
 #include "torta/err.h"
 #include "torta/ot.h"
+#include "core/input_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -76,6 +77,9 @@ static int push_row(csv_nums *t, int line, torta_err *e)
 
 static int read_file(const char *path, char **out, torta_err *e)
 {
+    int rc0 = torta_input_file_check(path, "", 0, e);
+    if (rc0)
+        return rc0;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return torta_err_set(e, TORTA_EIO, "%s: cannot open: %s", path, strerror(errno));

@@ -14,6 +14,7 @@
 #include "torta/config.h"
 #include "torta/json.h"
 #include "torta/rng.h"
+#include "core/input_file.h"
 
 static int region_index(const torta_sim *sim, const char *name)
 {
@@ -73,6 +74,9 @@ static int read_number(const char *path, int line, const char *field, const char
 
 static int load_file(torta_sim *sim, const char *path, torta_err *e)
 {
+    int rc0 = torta_input_file_check(path, "faults file", 0, e);
+    if (rc0)
+        return rc0;
     FILE *f = fopen(path, "r");
     if (!f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open faults file: %s", path, strerror(errno));

@@ -11,6 +11,7 @@
 
 #include "sweep/sweep.h"
 #include "torta/json.h"
+#include "core/input_file.h"
 
 void torta_fmt_num(double x, char *buf, size_t n)
 {
@@ -371,6 +372,9 @@ oom:
 int torta_csv_read(const char *path, torta_csv *t, torta_err *e)
 {
     memset(t, 0, sizeof *t);
+    int rc0 = torta_input_file_check(path, "", 0, e);
+    if (rc0)
+        return rc0;
     FILE *f = fopen(path, "r");
     if (!f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));

@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "workload/wl_internal.h"
+#include "core/input_file.h"
 
 int wl_lines_open(wl_lines *L, const char *path, torta_err *e)
 {
     memset(L, 0, sizeof *L);
     L->path = path;
+    int rc = torta_input_file_check(path, "", 1, e); /* traces may stream from a pipe */
+    if (rc)
+        return rc;
     L->f = fopen(path, "rb");
     if (!L->f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
