@@ -103,6 +103,22 @@ static int origin_weights(const torta_sim *sim, const cJSON *c, double *w, torta
     return 0;
 }
 
+/* slots.csv has one row per region and slot whatever the load, so a long horizon with a short
+ * slot_s is refused up front, with its size, rather than filling the disk. */
+#define MAX_SLOT_ROWS 1e8
+
+static int check_slot_rows(const torta_sim *sim, torta_err *e)
+{
+    double horizon = torta_source_expected_duration_s(sim->source);
+    double rows = horizon / sim->slot_s * sim->n_regions;
+    if (horizon > 0 && rows > MAX_SLOT_ROWS)
+        return torta_err_set(e, TORTA_EINPUT, "slot_s = %g s over %.6g s of workload and %d regions: "
+                             "slots.csv would have about %.3g rows (about %.0f GB); at most %.0g: "
+                             "raise --slot-s or shorten the workload", sim->slot_s, horizon,
+                             sim->n_regions, rows, rows * 100 / 1e9, MAX_SLOT_ROWS);
+    return 0;
+}
+
 static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
 {
     const cJSON *c = o->config;
@@ -123,6 +139,8 @@ static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
         rc = torta_err_set(e, TORTA_EINPUT, "--workload %s: about %.3g requests (rate x duration); "
                            "more than 1e10 would run for days", o->workload_spec,
                            torta_source_expected_count(sim->source));
+    if (!rc)
+        rc = check_slot_rows(sim, e);
     if (!rc)
         rc = origin_weights(sim, c, w, e);
     double curve[24], start_hour = 0;
@@ -294,6 +312,15 @@ static int flush_in_flight(torta_sim *sim, torta_err *e)
     return 0;
 }
 
+/* Set-up honours a stop request too (SIGINT/SIGTERM): checked between phases and inside the
+ * long ones, so a signal before the event loop ends the run within a second, writing nothing. */
+static int stop_requested(const torta_sim *sim, torta_err *e)
+{
+    if (sim->stop_flag && *sim->stop_flag)
+        return torta_err_set(e, TORTA_EINTERRUPTED, "interrupted during set-up; no results written");
+    return 0;
+}
+
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
 {
     torta_sim sim;
@@ -314,7 +341,11 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc)
         rc = torta_world_build(&sim, o->config, o->topology_path, e);
     if (!rc)
+        rc = stop_requested(&sim, e);
+    if (!rc)
         rc = setup_workload(&sim, o, e);
+    if (!rc)
+        rc = stop_requested(&sim, e);
     if (!rc && !(sim.rng_service = torta_rng_stream(sim.seed, "service")))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if (!rc) {
@@ -330,7 +361,11 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc)
         rc = setup_schedulers(&sim, o->config, o, e);
     if (!rc)
+        rc = stop_requested(&sim, e);
+    if (!rc)
         rc = torta_faults_setup(&sim, o->config, e);
+    if (!rc)
+        rc = stop_requested(&sim, e);
     if (!rc)
         rc = torta_metrics_new(&sim, tmp, !cJSON_IsFalse(torta_config_at(o->config, "output.requests_csv")),
                                &sim.metrics, e);

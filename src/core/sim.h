@@ -131,6 +131,7 @@ typedef struct torta_sim {
     torta_metrics *metrics;
     volatile int *stop_flag;      /* set by a signal handler: stop at the next event */
     int interrupted;
+    int warned_slots;             /* the slots.csv-grows-with-idle-time warning was given */
     torta_warn_fn warn;
     void *warn_ud;
 } torta_sim;
