@@ -119,7 +119,7 @@ const cJSON *torta_config_at(const cJSON *root, const char *path)
     return cur;
 }
 
-#define SEED_EXACT_MAX 9007199254740992.0 /* 2^53: above it a JSON number loses digits */
+#define SEED_NUMBER_LIMIT 9007199254740992.0 /* 2^53: from there on a JSON number loses digits */
 
 int torta_parse_seed(const char *text, uint64_t *seed, torta_err *e)
 {
@@ -138,7 +138,7 @@ int torta_parse_seed(const char *text, uint64_t *seed, torta_err *e)
 
 cJSON *torta_seed_json(uint64_t seed)
 {
-    if ((double)seed <= SEED_EXACT_MAX && seed <= (uint64_t)SEED_EXACT_MAX)
+    if (seed < (uint64_t)SEED_NUMBER_LIMIT)
         return cJSON_CreateNumber((double)seed);
     char text[32];
     snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
@@ -155,9 +155,9 @@ int torta_config_seed(const cJSON *root, uint64_t *seed, torta_err *e)
     if (!cJSON_IsNumber(v))
         return torta_err_set(e, TORTA_EINPUT, "config.seed: expected a whole number");
     double x = v->valuedouble;
-    if (!(x >= 0) || x != floor(x) || x > SEED_EXACT_MAX)
+    if (!(x >= 0) || x != floor(x) || x >= SEED_NUMBER_LIMIT)
         return torta_err_set(e, TORTA_EINPUT, "config.seed: %.17g: expected a whole number from 0 "
-                             "to 2^53 (larger seeds: give them as a string of digits, \"seed\": "
+                             "to 2^53 - 1 (larger seeds: give them as a string of digits, \"seed\": "
                              "\"18446744073709551615\")", x);
     *seed = (uint64_t)x;
     return 0;

@@ -270,8 +270,8 @@ int torta_outdir_begin(const char *final, int force, char **tmp, torta_err *e)
     snprintf(t, n + 32, "%s.partial-%ld", f, (long)getpid());
     torta_outdir_clean_stale(f);
     int rc = check_target(f, force, "", e);
-    if (!rc)
-        rc = torta_make_parents(t, e);
+    if (!rc && torta_make_parents(f, e))
+        rc = torta_err_prefix(e, "--out");
     if (!rc) {
         torta_remove_tree(t); /* this process's own earlier attempt, if any */
         if (mkdir(t, 0777) != 0)
