@@ -168,24 +168,50 @@ static int has_entries(const char *dir)
     return n;
 }
 
-/* Writes dir's manifest: the header, then (for a finished output) the name of every file. */
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Writes dir's manifest: the header, then (for a finished output) the name of every file,
+ * sorted so the manifest is the same on every file system. */
 static int write_manifest(const char *dir, int done)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, TORTA_MANIFEST);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    int ok = fputs(done ? DONE_HEADER : PARTIAL_HEADER, f) >= 0;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int ok = 1;
     DIR *d = done ? opendir(dir) : NULL;
     struct dirent *ent;
-    while (ok && d && (ent = readdir(d)) != NULL)
-        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0 &&
-            strcmp(ent->d_name, TORTA_MANIFEST) != 0)
-            ok = fprintf(f, "%s\n", ent->d_name) >= 0;
+    while (ok && d && (ent = readdir(d)) != NULL) {
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0 ||
+            strcmp(ent->d_name, TORTA_MANIFEST) == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **q = realloc(names, cap * sizeof *q);
+            ok = q != NULL;
+            if (q)
+                names = q;
+        }
+        if (ok && !(names[n++] = strdup(ent->d_name)))
+            ok = 0, n--;
+    }
     if (d)
         closedir(d);
-    return (fclose(f) == 0 && ok) ? 0 : -1;
+    if (n)
+        qsort(names, n, sizeof *names, cmp_name);
+    FILE *f = ok ? fopen(path, "w") : NULL;
+    ok = f && fputs(done ? DONE_HEADER : PARTIAL_HEADER, f) >= 0;
+    for (size_t i = 0; i < n; i++) {
+        ok = ok && fprintf(f, "%s\n", names[i]) >= 0;
+        free(names[i]);
+    }
+    free(names);
+    if (f && fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
 }
 
 void torta_outdir_clean_stale(const char *final)
