@@ -6,6 +6,7 @@
 #define TORTA_CONFIG_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "torta/err.h"
 
@@ -19,6 +20,14 @@ int torta_config_build(const char *user_path, const char *const *sets, int n_set
 
 /* Applies one "path=value" override to an existing tree (validated against the same schema). */
 int torta_config_set(cJSON *root, const char *assignment, torta_err *e);
+
+/* The master seed "seed": a whole number below 2^53 (exact in JSON), or a string of decimal
+ * digits for the whole 64-bit range. Never read through a double beyond 2^53. */
+int torta_config_seed(const cJSON *root, uint64_t *seed, torta_err *e);
+/* Parses decimal digits (no sign, no 0x, no spaces) as a seed in [0, 2^64 - 1]. */
+int torta_parse_seed(const char *text, uint64_t *seed, torta_err *e);
+/* The JSON value for a seed: a number below 2^53, else a decimal string. */
+cJSON *torta_seed_json(uint64_t seed);
 
 /* Object at a dotted path, or NULL. */
 const cJSON *torta_config_at(const cJSON *root, const char *path);

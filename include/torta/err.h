@@ -11,7 +11,7 @@ enum {
     TORTA_ENOMEM = -3,
     TORTA_EIO = -4,       /* cannot read or write a file */
     TORTA_EINTERNAL = -5, /* an invariant broke: a bug in torta-sim, never the user's fault */
-    TORTA_EINTERRUPTED = -6
+    TORTA_EINTERRUPTED = -6 /* stopped by SIGINT/SIGTERM; exit 130 */
 };
 
 typedef struct torta_err {

@@ -15,6 +15,9 @@ typedef struct torta_run_opts {
     const char *workload_spec;
     torta_trace_opts trace;
     const char *out_dir;          /* NULL: no files; else written atomically (temp dir + rename) */
+    int force;                    /* replace an existing out_dir, if torta-sim made it (--force) */
+    const char *extra_json_name;  /* non-NULL: one more file written with the outputs (sweep: */
+    const cJSON *extra_json;      /*   point.json), so the folder is complete when it appears */
     int progress;                 /* progress line on stderr */
     volatile int *stop_flag;      /* non-NULL: a signal handler sets *stop_flag to stop early */
     void *macro_learner;          /* training: passed to the schedulers (torta_sched_env.learner) */
@@ -27,7 +30,8 @@ typedef struct torta_run_opts {
 
 /* Runs to completion (or until *stop_flag). On success *summary holds the summary JSON (the
  * caller frees it) and, with out_dir, requests.csv, slots.csv, summary.json and config.json are
- * in out_dir. On error nothing is left in out_dir. */
+ * in out_dir. On error nothing is left in out_dir; an existing out_dir is checked (and a bad one
+ * refused) before any set-up work. */
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e);
 
 /* Saturation throughput per server type (GPU, model, TP) of the world a run with these options

@@ -1,6 +1,7 @@
 /* RFC 4180 reading (csv.h). Hot path: a trace row without quotes costs one memchr for the
  * quote test and one strchr per field, as the comma-only splitter it replaced. */
 #include "base/csv.h"
+#include "base/input_file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@ int torta_lines_open(torta_lines *L, const char *path, torta_err *e)
 {
     memset(L, 0, sizeof *L);
     L->path = path;
+    int rc = torta_input_file_check(path, "", 1, e); /* traces may stream from a pipe */
+    if (rc)
+        return rc;
     L->f = fopen(path, "rb");
     if (!L->f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmds.h"
 #include "cli/many.h"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 static int copy_file(const char *from, const char *to)
 {
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", to);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", to, (long)getpid());
     FILE *in = fopen(from, "rb"), *out = in ? fopen(tmp, "wb") : NULL;
     char buf[65536];
     size_t n;

@@ -10,6 +10,7 @@
 #include "cli/cmds.h"
 #include "cli/many.h"
 #include "cli/run_args.h"
+#include "torta/config.h"
 #include "torta/json.h"
 
 enum { O_SCHEDULERS = 1, O_SEEDS, O_JOBS, O_REFERENCE, O_METRICS, O_RERUN, O_HELP };
@@ -287,8 +288,15 @@ int cmd_compare(int argc, char **argv)
     if (!status && seeds_arg && torta_seeds_parse(seeds_arg, &seeds, &n_seeds, &e))
         status = cli_fail(&e);
     if (!status && !seeds_arg) {
-        if ((seeds = malloc(sizeof *seeds))) {
-            seeds[0] = cJSON_GetObjectItemCaseSensitive(a.config, "seed")->valuedouble;
+        uint64_t seed = 0;
+        if (torta_config_seed(a.config, &seed, &e)) {
+            status = cli_fail(&e);
+        } else if (seed > (1ull << 53)) {
+            fprintf(stderr, "torta-sim: error: compare: seed %llu: at most 2^53 here\n",
+                    (unsigned long long)seed);
+            status = 2;
+        } else if ((seeds = malloc(sizeof *seeds))) {
+            seeds[0] = (double)seed;
             n_seeds = 1;
         } else {
             status = 1;

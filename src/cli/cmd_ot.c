@@ -6,6 +6,7 @@
 #include "base/csv.h"
 #include "torta/err.h"
 #include "torta/ot.h"
+#include "base/input_file.h"
 
 #include <errno.h>
 #include <math.h>

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmds.h"
 #include "cli/eta.h"
 #include "cli/run_args.h"
+#include "metrics/outdir.h"
 #include "sched/macro/torta_macro.h"
 #include "sched/micro/torta_rl_micro.h"
 #include "torta/config.h"
@@ -30,7 +32,7 @@ static double num(const cJSON *s, const char *a, const char *b, const char *c)
     return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
 }
 
-static int save_policy(torta_macro_learner *l, const char *macro, long episodes, double seed,
+static int save_policy(torta_macro_learner *l, const char *macro, long episodes, uint64_t seed,
                        const char *path, torta_err *e)
 {
     torta_policy *p = torta_ppo_policy(l->ppo);
@@ -43,7 +45,7 @@ static int save_policy(torta_macro_learner *l, const char *macro, long episodes,
     cJSON_AddStringToObject(extra, "layer", "macro");
     cJSON_AddStringToObject(extra, "scheduler", macro);
     cJSON_AddNumberToObject(extra, "episodes", (double)episodes);
-    cJSON_AddNumberToObject(extra, "seed", seed);
+    cJSON_AddItemToObject(extra, "seed", torta_seed_json(seed));
     if (!rc)
         rc = torta_policy_set_extra(p, extra, e);
     cJSON_Delete(extra);
@@ -144,19 +146,26 @@ int cmd_train(int argc, char **argv)
             status = 2;
         }
     }
+    uint64_t seed0 = 0;
+    torta_err e = {0};
+    /* Outputs checked now, not after hours of training. */
+    if (!status && (torta_config_seed(a.config, &seed0, &e) ||
+                    torta_outfile_check(policy_out, "--policy-out", a.ro.force, &e) ||
+                    (micro_out && torta_outfile_check(micro_out, "--micro-policy-out", a.ro.force, &e)) ||
+                    (curve_out && torta_outfile_check(curve_out, "--curve-out", a.ro.force, &e))))
+        status = cli_fail(&e);
     if (status) {
         free(opts);
         run_args_free(&a);
         return status < 0 ? 0 : status;
     }
 
-    double seed0 = cJSON_GetObjectItemCaseSensitive(a.config, "seed")->valuedouble;
     torta_macro_learner l;
     memset(&l, 0, sizeof l);
-    l.seed = (uint64_t)seed0;
+    l.seed = seed0;
     torta_micro_learner ml;
     memset(&ml, 0, sizeof ml);
-    ml.seed = (uint64_t)seed0;
+    ml.seed = seed0;
     if (do_macro)
         a.ro.macro_learner = &l;
     if (do_micro)
@@ -164,11 +173,10 @@ int cmd_train(int argc, char **argv)
     a.ro.progress = 0;
     volatile int *stop = cli_stop_flag();
     a.ro.stop_flag = stop;
-    torta_err e = {0};
     char curve_tmp[4200];
     FILE *curve = NULL;
     if (curve_out) {
-        snprintf(curve_tmp, sizeof curve_tmp, "%s.tmp", curve_out);
+        snprintf(curve_tmp, sizeof curve_tmp, "%s.tmp-%ld", curve_out, (long)getpid());
         if (!(curve = fopen(curve_tmp, "w")))
             status = 2, fprintf(stderr, "torta-sim: error: --curve-out %s: cannot write\n", curve_out);
         else
@@ -180,7 +188,7 @@ int cmd_train(int argc, char **argv)
     long done = 0;
     double t0 = cli_wall_s();
     for (long ep = 0; !status && ep < episodes && !*stop; ep++) {
-        cJSON_ReplaceItemInObjectCaseSensitive(a.config, "seed", cJSON_CreateNumber(seed0 + ep));
+        cJSON_ReplaceItemInObjectCaseSensitive(a.config, "seed", torta_seed_json(seed0 + (uint64_t)ep));
         l.episode_reward = 0;
         l.episode_steps = 0;
         ml.episode_reward = 0;
@@ -196,7 +204,8 @@ int cmd_train(int argc, char **argv)
         double switches = num(s, "switches", NULL, NULL);
         double agree = ml.episode_steps > 0 ? (double)ml.episode_agree / ml.episode_steps : 0.0;
         if (curve) {
-            fprintf(curve, "%ld,%.0f,%.6f,%d,%.6f,%.6f,%.6f,%.6f", ep, seed0 + ep, l.episode_reward,
+            fprintf(curve, "%ld,%llu,%.6f,%d,%.6f,%.6f,%.6f,%.6f", ep,
+                    (unsigned long long)(seed0 + (uint64_t)ep), l.episode_reward,
                     l.episode_steps, e2e, p95, cost, sd);
             if (do_micro)
                 fprintf(curve, ",%.6f,%ld,%.6f,%.0f", ml.episode_reward, ml.episode_steps, agree, switches);

@@ -63,12 +63,15 @@ static void usage(FILE *f)
           "                      --set server.mode=exponential --set server.max_batch=64\n"
           "  --macro NAME        macro (region) scheduler      (= --set scheduler.macro=NAME)\n"
           "  --micro NAME        micro (server) scheduler      (= --set scheduler.micro=NAME)\n"
-          "  --seed N            master random seed            (= --set seed=N)\n"
+          "  --seed N            master random seed, decimal 0..2^64-1 (= --set seed=N)\n"
           "  --slot-s S          macro timeslot in seconds     (= --set slot_s=S)\n"
           "  --plugin FILE.so    load scheduler plugins (repeatable; then --list-schedulers lists theirs)\n"
           "  --faults FILE       server failures / region outages: CSV time_s,region,server,duration_s\n"
           "                      (empty server = whole region; random failures: faults.mtbf_h)\n"
           "  --out DIR           write requests.csv, slots.csv, summary.json, config.json to DIR\n"
+          "                      (a new folder; see --force)\n"
+          "  --force             replace an existing --out folder, only if an earlier torta-sim run\n"
+          "                      made it (train: replace existing --policy-out/--curve-out files)\n"
           "  --progress          progress on stderr even when it is not a terminal\n"
           "  --quiet             no summary table on stdout\n"
           "\n"
@@ -109,6 +112,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "torta-sim: error: unexpected argument '%s' (see --help)\n", argv[optind]);
         status = 2;
     }
+    a.ro.stop_flag = cli_stop_flag(); /* before loading anything: set-up honours it too */
     if (!status)
         status = run_args_finish(&a, "run");
     cJSON *record = NULL;
@@ -119,7 +123,6 @@ static int cmd_run(int argc, char **argv)
         a.ro.record = record;
     }
     if (!status) {
-        a.ro.stop_flag = cli_stop_flag();
         cJSON *summary = NULL;
         torta_err e = {0};
         if (torta_run(&a.ro, &summary, &e)) {

@@ -11,7 +11,7 @@
 
 enum { O_TOPOLOGY = 1000, O_TRACE, O_WORKLOAD, O_CONFIG, O_SET, O_OUT, O_TRACE_FORMAT, O_RATE,
        O_DURATION, O_MACRO, O_MICRO, O_SEED, O_SLOT, O_PROGRESS, O_QUIET, O_FAULTS, O_PLUGIN,
-       O_LIST_SCHEDULERS };
+       O_LIST_SCHEDULERS, O_FORCE };
 
 static const struct option RUN_OPTIONS[] = {
     {"topology", required_argument, 0, O_TOPOLOGY}, {"trace", required_argument, 0, O_TRACE},
@@ -23,7 +23,8 @@ static const struct option RUN_OPTIONS[] = {
     {"seed", required_argument, 0, O_SEED},         {"slot-s", required_argument, 0, O_SLOT},
     {"progress", no_argument, 0, O_PROGRESS},       {"quiet", no_argument, 0, O_QUIET},
     {"faults", required_argument, 0, O_FAULTS},     {"plugin", required_argument, 0, O_PLUGIN},
-    {"list-schedulers", no_argument, 0, O_LIST_SCHEDULERS}, {0, 0, 0, 0}};
+    {"list-schedulers", no_argument, 0, O_LIST_SCHEDULERS}, {"force", no_argument, 0, O_FORCE},
+    {0, 0, 0, 0}};
 
 struct option *run_options_with(const struct option *extra)
 {
@@ -92,6 +93,7 @@ int run_args_option(run_args *a, int c, const char *arg)
     case O_CONFIG: a->config_path = arg; return 1;
     case O_SET: a->sets[a->n_sets++] = (char *)arg; return 1;
     case O_OUT: a->ro.out_dir = arg; return 1;
+    case O_FORCE: a->ro.force = 1; return 1;
     case O_PROGRESS: a->progress = 1; return 1;
     case O_QUIET: a->quiet = 1; return 1;
     case O_LIST_SCHEDULERS: a->list_schedulers = 1; return 1;
@@ -117,16 +119,30 @@ int run_args_option(run_args *a, int c, const char *arg)
             return -1;
         }
         return 1;
-    case O_SEED:
+    case O_SEED: {
+        uint64_t seed;
+        torta_err e = {0};
+        if (torta_parse_seed(arg, &seed, &e) != 0) {
+            fprintf(stderr, "torta-sim: error: --seed %s\n", e.msg);
+            return -1;
+        }
+        cJSON *v = torta_seed_json(seed);
+        char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+        cJSON_Delete(v);
+        if (!text)
+            return -1;
+        snprintf(buf, sizeof buf, "seed=%s", text);
+        free(text);
+        break;
+    }
     case O_SLOT: {
         char *end;
         double x = strtod(arg, &end);
-        if (*arg == '\0' || *end != '\0' || x < 0) {
-            fprintf(stderr, "torta-sim: error: --%s %s: expected a number >= 0\n",
-                    c == O_SEED ? "seed" : "slot-s", arg);
+        if (*arg == '\0' || *end != '\0' || !(x > 0) || x > 1e9) {
+            fprintf(stderr, "torta-sim: error: --slot-s %s: expected a number of seconds > 0\n", arg);
             return -1;
         }
-        snprintf(buf, sizeof buf, "%s=%s", c == O_SEED ? "seed" : "slot_s", arg);
+        snprintf(buf, sizeof buf, "slot_s=%.17g", x);
         break;
     }
     case O_MACRO:

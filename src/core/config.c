@@ -2,6 +2,8 @@
  * the defaults' shape. */
 #include "torta/config.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,7 @@ static const char *const open_maps[] = {"gpus", "models", "profiles", "regions.o
                                         "workload.origin_weights", "workload.model_mix",
                                         "faults.mtbf_h", "capacity.scheduled", NULL};
 /* Keys whose value may be a string or an object. */
-static const char *const flexible[] = {"workload.origin_weights", "regions.sites", NULL};
+static const char *const flexible[] = {"workload.origin_weights", "regions.sites", "seed", NULL};
 
 static int in_list(const char *const *list, const char *path)
 {
@@ -117,6 +119,50 @@ const cJSON *torta_config_at(const cJSON *root, const char *path)
     return cur;
 }
 
+#define SEED_NUMBER_LIMIT 9007199254740992.0 /* 2^53: from there on a JSON number loses digits */
+
+int torta_parse_seed(const char *text, uint64_t *seed, torta_err *e)
+{
+    if (!*text || strspn(text, "0123456789") != strlen(text))
+        return torta_err_set(e, TORTA_EINPUT, "\"%.60s\": expected a whole number in decimal digits "
+                             "(0 to 18446744073709551615)", text);
+    errno = 0;
+    char *end;
+    unsigned long long x = strtoull(text, &end, 10);
+    if (errno == ERANGE)
+        return torta_err_set(e, TORTA_EINPUT, "\"%.60s\": above the largest seed, "
+                             "18446744073709551615", text);
+    *seed = (uint64_t)x;
+    return 0;
+}
+
+cJSON *torta_seed_json(uint64_t seed)
+{
+    if (seed < (uint64_t)SEED_NUMBER_LIMIT)
+        return cJSON_CreateNumber((double)seed);
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    return cJSON_CreateString(text);
+}
+
+int torta_config_seed(const cJSON *root, uint64_t *seed, torta_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    if (cJSON_IsString(v)) {
+        int rc = torta_parse_seed(v->valuestring, seed, e);
+        return rc ? torta_err_prefix(e, "config.seed") : 0;
+    }
+    if (!cJSON_IsNumber(v))
+        return torta_err_set(e, TORTA_EINPUT, "config.seed: expected a whole number");
+    double x = v->valuedouble;
+    if (!(x >= 0) || x != floor(x) || x >= SEED_NUMBER_LIMIT)
+        return torta_err_set(e, TORTA_EINPUT, "config.seed: %.17g: expected a whole number from 0 "
+                             "to 2^53 - 1 (larger seeds: give them as a string of digits, \"seed\": "
+                             "\"18446744073709551615\")", x);
+    *seed = (uint64_t)x;
+    return 0;
+}
+
 int torta_config_set(cJSON *root, const char *assignment, torta_err *e)
 {
     const char *eq = strchr(assignment, '=');
@@ -129,7 +175,14 @@ int torta_config_set(cJSON *root, const char *assignment, torta_err *e)
     memcpy(path, assignment, plen);
     path[plen] = '\0';
     const char *text = eq + 1;
-    cJSON *value = cJSON_Parse(text);
+    const char *end = NULL;
+    cJSON *value = cJSON_ParseWithOpts(text, &end, 1); /* the whole value, or not JSON */
+    /* Text that starts like a JSON number, list, object or string must be one, whole: "64abc"
+     * or "30,45" is a typo, not the string it would otherwise become. */
+    if (!value && strchr("-0123456789[{\"", text[0]) && text[0])
+        return torta_err_set(e, TORTA_EINPUT, "--set %s: \"%s\" is not a valid value (a number, "
+                             "list or object must be the whole value; quote a string: '\"...\"')",
+                             assignment, text);
     if (!value)
         value = cJSON_CreateString(text);
     if (!value)

@@ -34,5 +34,5 @@ int torta_err_prefix(torta_err *e, const char *fmt, ...)
 
 int torta_err_exit_status(int code)
 {
-    return code == TORTA_EINPUT ? 2 : 1;
+    return code == TORTA_EINPUT ? 2 : code == TORTA_EINTERRUPTED ? 130 : 1;
 }

@@ -15,6 +15,7 @@
 #include "torta/config.h"
 #include "torta/json.h"
 #include "torta/rng.h"
+#include "base/input_file.h"
 
 static int region_index(const torta_sim *sim, const char *name)
 {

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/input_file.h"
+#include "core/json_dupkeys.h"
+
 int torta_json_parse(const char *text, const char *origin, cJSON **out, torta_err *e)
 {
     const char *end = NULL;
@@ -24,12 +27,20 @@ int torta_json_parse(const char *text, const char *origin, cJSON **out, torta_er
         return torta_err_set(e, TORTA_EINPUT, "%s:%d:%d: JSON syntax error near '%.20s'", origin,
                              line, col, end ? end : "");
     }
+    int rc = torta_json_check_dupkeys(text, origin, e);
+    if (rc) {
+        cJSON_Delete(root);
+        return rc;
+    }
     *out = root;
     return 0;
 }
 
 int torta_json_read_file(const char *path, cJSON **out, torta_err *e)
 {
+    int rc0 = torta_input_file_check(path, "", 0, e);
+    if (rc0)
+        return rc0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", path, strerror(errno));

@@ -26,11 +26,11 @@ int torta_sim_loop(torta_sim *sim, int progress, torta_err *e);
 
 static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
 {
-    double seed, mean;
+    double mean;
     long max_batch;
     const char *mode;
     const cJSON *srv = torta_config_at(c, "server");
-    int rc = torta_json_num(c, "seed", "config", 0, 18446744073709549568.0, 1, 0, &seed, e);
+    int rc = torta_config_seed(c, &sim->seed, e);
     if (!rc)
         rc = torta_json_num(c, "slot_s", "config", 1e-3, 1e9, 1, 0, &sim->slot_s, e);
     if (!rc)
@@ -55,8 +55,6 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
                             1.0, &sim->rebalance_s, e);
     if (rc)
         return rc;
-    if (seed != floor(seed))
-        return torta_err_set(e, TORTA_EINPUT, "config.seed: expected a whole number, got %g", seed);
     static const char *const modes[] = {"batching", "exponential", "deterministic", NULL};
     int m = -1;
     for (int i = 0; modes[i]; i++)
@@ -69,7 +67,6 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
                              s ? s : "", s ? "\"?)" : "");
     }
     sim->mode = (torta_service_mode)m;
-    sim->seed = (uint64_t)seed;
     sim->max_batch = (int)max_batch;
     sim->service_mean_s = mean;
     return 0;
@@ -110,6 +107,22 @@ static int origin_weights(const torta_sim *sim, const cJSON *c, double *w, torta
     return 0;
 }
 
+/* slots.csv has one row per region and slot whatever the load, so a long horizon with a short
+ * slot_s is refused up front, with its size, rather than filling the disk. */
+#define MAX_SLOT_ROWS 1e8
+
+static int check_slot_rows(const torta_sim *sim, torta_err *e)
+{
+    double horizon = torta_source_expected_duration_s(sim->source);
+    double rows = horizon / sim->slot_s * sim->n_regions;
+    if (horizon > 0 && rows > MAX_SLOT_ROWS)
+        return torta_err_set(e, TORTA_EINPUT, "slot_s = %g s over %.6g s of workload and %d regions: "
+                             "slots.csv would have about %.3g rows (about %.0f GB); at most %.0g: "
+                             "raise --slot-s or shorten the workload", sim->slot_s, horizon,
+                             sim->n_regions, rows, rows * 100 / 1e9, MAX_SLOT_ROWS);
+    return 0;
+}
+
 static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
 {
     const cJSON *c = o->config;
@@ -130,6 +143,8 @@ static int setup_workload(torta_sim *sim, const torta_run_opts *o, torta_err *e)
         rc = torta_err_set(e, TORTA_EINPUT, "--workload %s: about %.3g requests (rate x duration); "
                            "more than 1e10 would run for days", o->workload_spec,
                            torta_source_expected_count(sim->source));
+    if (!rc)
+        rc = check_slot_rows(sim, e);
     if (!rc)
         rc = origin_weights(sim, c, w, e);
     double curve[24], start_hour = 0;
@@ -321,6 +336,15 @@ static int flush_in_flight(torta_sim *sim, torta_err *e)
     return 0;
 }
 
+/* Set-up honours a stop request too (SIGINT/SIGTERM): checked between phases and inside the
+ * long ones, so a signal before the event loop ends the run within a second, writing nothing. */
+static int stop_requested(const torta_sim *sim, torta_err *e)
+{
+    if (sim->stop_flag && *sim->stop_flag)
+        return torta_err_set(e, TORTA_EINTERRUPTED, "interrupted during set-up; no results written");
+    return 0;
+}
+
 /* The world of a run, its workload source and every server's saturation throughput. */
 static int build_world(torta_sim *sim, const torta_run_opts *o, torta_err *e)
 {
@@ -331,6 +355,8 @@ static int build_world(torta_sim *sim, const torta_run_opts *o, torta_err *e)
         rc = parse_run_params(sim, o->config, e);
     if (!rc)
         rc = torta_world_build(sim, o->config, o->topology_path, e);
+    if (!rc)
+        rc = stop_requested(sim, e);
     if (!rc)
         rc = setup_workload(sim, o, e);
     if (!rc)
@@ -402,6 +428,7 @@ static int write_config(const char *dir, const torta_run_opts *o, torta_err *e)
     return rc;
 }
 
+
 int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
 {
     torta_sim sim;
@@ -412,7 +439,15 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     sim.stop_flag = o->stop_flag;
     sim.req_free = -1;
     char *tmp = NULL;
-    int rc = build_world(&sim, o, e);
+    int rc = (!o->trace_path == !o->workload_spec)
+                 ? torta_err_set(e, TORTA_EINPUT, "give exactly one of --trace FILE or --workload SPEC")
+                 : 0;
+    if (!rc && o->out_dir) /* first: a bad --out fails before any slow work */
+        rc = torta_outdir_begin(o->out_dir, o->force, &tmp, e);
+    if (!rc)
+        rc = build_world(&sim, o, e);
+    if (!rc)
+        rc = stop_requested(&sim, e);
     torta_sim_set_hooks(&sim);
     if (!rc && !(sim.rng_service = torta_rng_stream(sim.seed, "service")))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
@@ -437,9 +472,11 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc)
         rc = torta_ledger_new(&sim, carbon_price, &sim.ledger, e);
     if (!rc)
+        rc = stop_requested(&sim, e);
+    if (!rc)
         rc = torta_faults_setup(&sim, o->config, e);
-    if (!rc && o->out_dir)
-        rc = torta_outdir_begin(o->out_dir, &tmp, e);
+    if (!rc)
+        rc = stop_requested(&sim, e);
     if (!rc)
         rc = torta_metrics_new(&sim, tmp, !cJSON_IsFalse(torta_config_at(o->config, "output.requests_csv")),
                                &sim.metrics, e);
@@ -473,8 +510,15 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_write_json(tmp, "summary.json", sum, e);
     if (!rc && tmp)
         rc = write_config(tmp, o, e);
-    if (!rc && tmp)
-        rc = torta_outdir_commit(tmp, o->out_dir, e);
+    if (!rc && tmp && o->extra_json_name)
+        rc = torta_write_json(tmp, o->extra_json_name, o->extra_json, e);
+    if (!rc && tmp) {
+        rc = torta_outdir_commit(tmp, o->out_dir, o->force, e);
+        if (rc) { /* commit kept the results elsewhere (or failed to): nothing to remove */
+            free(tmp);
+            tmp = NULL;
+        }
+    }
     if (rc) {
         torta_outdir_abort(tmp);
         cJSON_Delete(sum);

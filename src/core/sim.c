@@ -548,6 +548,17 @@ static int close_slot(torta_sim *sim, double start, double end, torta_err *e)
 static int slot_tick(torta_sim *sim, torta_err *e)
 {
     int64_t k = (int64_t)llround(sim->now / sim->slot_s);
+    /* slots.csv grows with simulated time, not with requests: say so once when a trace's idle
+     * gaps make it far larger than the work done. */
+    if (!sim->warned_slots && k >= 1000000 && k > 100 * (sim->arrived + 1) && sim->warn) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "slots.csv has %lld slots (x %d regions) for %lld requests: it "
+                 "grows with simulated time (slot_s = %g s), not with the work done; raise --slot-s "
+                 "or cut the trace's idle gaps", (long long)k, sim->n_regions,
+                 (long long)sim->arrived, sim->slot_s);
+        sim->warn(sim->warn_ud, msg);
+        sim->warned_slots = 1;
+    }
     if (k > 0) {
         int rc = close_slot(sim, (double)(k - 1) * sim->slot_s, sim->now, e);
         if (rc)

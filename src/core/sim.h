@@ -154,6 +154,7 @@ typedef struct torta_sim {
     torta_capacity *capacity;     /* the capacity decision: autoscaler, pools, lifecycle events */
     volatile int *stop_flag;      /* set by a signal handler: stop at the next event */
     int interrupted;
+    int warned_slots;             /* the slots.csv-grows-with-idle-time warning was given */
     torta_warn_fn warn;
     void *warn_ud;
 } torta_sim;

@@ -108,8 +108,8 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     if (!sp)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     *total = 0;
-    for (int i = 0; i < k; i++) {
-        const cJSON *it = cJSON_GetArrayItem(list, i);
+    const cJSON *it = list->child; /* walked in order: cJSON_GetArrayItem(i) is O(i) */
+    for (int i = 0; i < k; i++, it = it->next) {
         char w[300];
         snprintf(w, sizeof w, "%.280s[%d]", where, i);
         const char *gpu, *model;
@@ -190,25 +190,31 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
         }
     }
 
-    /* Servers per region: the region's override list, else the default list. */
-    server_spec **specs = calloc((size_t)nr, sizeof *specs);
-    int *nspec = calloc((size_t)nr, sizeof *nspec);
-    long total = 0;
+    /* Servers per region: the region's override list, else the default list (parsed once and
+     * shared, so set-up stays linear in regions + groups). */
+    server_spec **specs = calloc((size_t)nr, sizeof *specs), *default_spec = NULL;
+    int *nspec = calloc((size_t)nr, sizeof *nspec), n_default = 0;
+    long total = 0, default_total = 0;
     if (!specs || !nspec)
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    if (!rc)
+        rc = parse_servers(torta_config_at(cfg, "regions.servers"), "regions.servers", cat,
+                           &default_spec, &n_default, &default_total, e);
     for (int r = 0; r < nr && !rc; r++) {
         const char *name = sim->topo->sites[sites[r]].name;
         const cJSON *o = cJSON_GetObjectItemCaseSensitive(overrides, name);
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "servers");
-        char where[300];
-        if (list)
+        long n = default_total;
+        if (list) {
+            char where[300];
             snprintf(where, sizeof where, "regions.overrides.%.200s.servers", name);
-        else
-            snprintf(where, sizeof where, "regions.servers");
-        long n = 0;
-        rc = parse_servers(list ? list : torta_config_at(cfg, "regions.servers"), where, cat,
-                           &specs[r], &nspec[r], &n, e);
+            rc = parse_servers(list, where, cat, &specs[r], &nspec[r], &n, e);
+        } else {
+            nspec[r] = n_default;
+        }
         total += n;
+        if (total > 10000000)
+            break; /* refused below, before anything is allocated per server */
     }
     if (!rc && total == 0)
         rc = torta_err_set(e, TORTA_EINPUT, "regions.servers: no servers in any region");
@@ -271,9 +277,13 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
             sim->egress_usd_per_gb[(size_t)r * nr + q] = sim->topo->egress_usd_per_gb[a];
         }
         for (int k = 0; k < nspec[r] && !rc; k++) {
-            const server_spec *sp = &specs[r][k];
+            const server_spec *sp = specs[r] ? &specs[r][k] : &default_spec[k];
             const torta_gpu *gpu = &cat->gpus[sp->gpu];
             for (long c = 0; c < sp->count && !rc; c++, s++) {
+                if ((s & 4095) == 0 && sim->stop_flag && *sim->stop_flag) {
+                    rc = torta_err_set(e, TORTA_EINTERRUPTED, "interrupted during set-up");
+                    break;
+                }
                 torta_server_state *p = &sim->server_pub[s];
                 p->region = r;
                 p->index_in_region = s - g->first_server;
@@ -335,6 +345,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     for (int r = 0; r < nr && specs; r++)
         free(specs[r]);
     free(specs);
+    free(default_spec);
     free(nspec);
     free(sites);
     return rc;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "torta/json.h"
 
@@ -218,13 +219,13 @@ int torta_policy_save(const torta_policy *p, const char *path, torta_err *e)
     int rc = torta_policy_to_json(p, &text, e);
     if (rc)
         return rc;
-    size_t n = strlen(path) + 5;
+    size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
     if (!tmp) {
         free(text);
         return torta_err_set(e, TORTA_ENOMEM, "policy: out of memory");
     }
-    snprintf(tmp, n, "%s.tmp", path);
+    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid()); /* unique: concurrent trainings never mix */
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         rc = torta_err_set(e, TORTA_EIO, "%s: cannot write: %s", tmp, strerror(errno));

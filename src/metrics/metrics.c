@@ -9,6 +9,7 @@
 #include "core/ledger.h"
 #include "metrics/csvfmt.h"
 #include "metrics/histogram.h"
+#include "torta/config.h"
 
 enum { H_TTFT, H_TPOT, H_E2E, H_NET, H_QUEUE, H_SWITCH, H_COUNT };
 static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "network_s", "queue_s", "switch_s"};
@@ -380,7 +381,7 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "version", TORTA_VERSION);
     cJSON_AddBoolToObject(s, "complete", complete);
-    cJSON_AddNumberToObject(s, "seed", (double)sim->seed);
+    cJSON_AddItemToObject(s, "seed", torta_seed_json(sim->seed)); /* a string above 2^53 */
     char fp[32];
     snprintf(fp, sizeof fp, "%016llx", (unsigned long long)sim->fingerprint);
     cJSON_AddStringToObject(s, "fingerprint", fp);
@@ -467,12 +468,18 @@ void torta_metrics_print_table(const cJSON *s, FILE *out)
 {
     const cJSON *sch = cJSON_GetObjectItemCaseSensitive(s, "scheduler");
     const cJSON *topo = cJSON_GetObjectItemCaseSensitive(s, "topology");
-    fprintf(out, "torta-sim %s  topology %s (%g regions, %g servers)  macro %s  micro %s  seed %g\n",
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(s, "seed");
+    char seed_text[32];
+    if (cJSON_IsString(seed))
+        snprintf(seed_text, sizeof seed_text, "%.31s", seed->valuestring);
+    else
+        snprintf(seed_text, sizeof seed_text, "%.0f", num(s, "seed", NULL, NULL));
+    fprintf(out, "torta-sim %s  topology %s (%g regions, %g servers)  macro %s  micro %s  seed %s\n",
             cJSON_GetObjectItemCaseSensitive(s, "version")->valuestring,
             cJSON_GetObjectItemCaseSensitive(topo, "name")->valuestring, num(s, "topology", "regions", NULL),
             num(s, "topology", "servers", NULL),
             cJSON_GetObjectItemCaseSensitive(sch, "macro")->valuestring,
-            cJSON_GetObjectItemCaseSensitive(sch, "micro")->valuestring, num(s, "seed", NULL, NULL));
+            cJSON_GetObjectItemCaseSensitive(sch, "micro")->valuestring, seed_text);
     fprintf(out, "requests   %.0f arrived  %.0f completed  %.0f rejected  %.0f in flight\n",
             num(s, "requests", "arrived", NULL), num(s, "requests", "completed", NULL),
             num(s, "requests", "rejected", NULL), num(s, "requests", "in_flight", NULL));

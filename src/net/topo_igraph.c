@@ -2,6 +2,7 @@
  * attribute access tolerant of numbers stored as strings, and conversion into builder sites and
  * edges (coordinates from Latitude/Longitude, link speed from LinkSpeedRaw in bit/s). */
 #include "net/topo_igraph.h"
+#include "base/input_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,6 +50,9 @@ void topo_igraph_guard_end(topo_igraph_guard *g)
 
 int topo_igraph_read(topo_builder *b, int graphml, igraph_t *g, torta_err *e)
 {
+    int rc0 = torta_input_file_check(b->path, "--topology", 0, e); /* igraph aborts on a folder */
+    if (rc0)
+        return rc0;
     FILE *f = fopen(b->path, "rb");
     if (!f)
         return torta_err_set(e, TORTA_EINPUT, "%s: cannot open: %s", b->path, strerror(errno));

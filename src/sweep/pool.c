@@ -113,6 +113,9 @@ int torta_sweep_prepare(const torta_points *pl, const torta_sweep_opts *o, torta
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
         return torta_err_set(e, TORTA_EINPUT, "--out %s: cannot create the folder: %s", o->out_dir,
                              strerror(errno));
+    rc = torta_outdir_claim_shared(o->out_dir, e);
+    if (rc)
+        return rc;
     for (int i = 0; i < pl->n; i++) {
         memset(&res[i], 0, sizeof res[i]);
         res[i].wall_s = -1;
@@ -155,13 +158,14 @@ int torta_point_run(const torta_points *pl, int i, const char *out_dir, volatile
         ro.workload_spec = p->workload;
         ro.trace = p->trace_opts;
         ro.out_dir = dir;
+        ro.force = 1; /* an earlier, incomplete run of this point (only if torta-sim made it) */
+        ro.extra_json_name = "point.json";
+        ro.extra_json = p->desc;
         ro.stop_flag = stop_flag;
         ro.warn = warn ? warn_prefixed : NULL;
         ro.warn_ud = &w;
         rc = torta_run(&ro, &sum, e);
     }
-    if (!rc)
-        rc = torta_write_json(dir, "point.json", p->desc, e);
     if (!rc && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sum, "complete")))
         rc = torta_err_set(e, TORTA_EINTERRUPTED, "interrupted");
     cJSON_Delete(cfg);
@@ -169,21 +173,13 @@ int torta_point_run(const torta_points *pl, int i, const char *out_dir, volatile
     return rc;
 }
 
-/* Leftovers of a worker killed mid-run: OUT/<id>.partial-<pid> (see metrics/outdir.c). */
+/* Leftovers of a worker killed mid-run: OUT/<id>.partial-<pid> of a dead pid (see
+ * metrics/outdir.c, which removes only folders with torta-sim's marker). */
 static void remove_partials(const char *out_dir, const char *id)
 {
-    DIR *d = opendir(out_dir);
-    if (!d)
-        return;
-    size_t n = strlen(id);
-    struct dirent *ent;
-    char path[4400];
-    while ((ent = readdir(d)) != NULL)
-        if (strncmp(ent->d_name, id, n) == 0 && strncmp(ent->d_name + n, ".partial-", 9) == 0) {
-            snprintf(path, sizeof path, "%s/%s", out_dir, ent->d_name);
-            torta_remove_tree(path);
-        }
-    closedir(d);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", out_dir, id);
+    torta_outdir_clean_stale(dir);
 }
 
 typedef struct worker {

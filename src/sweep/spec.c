@@ -520,7 +520,9 @@ int torta_seeds_parse(const char *text, double **seeds, int *n, torta_err *e)
     *n = 0;
     int cap = 0;
     const char *p = text;
-    while (1) {
+    /* Decimal digits only: strtod would also take "0x10", " 5" or "1e3". */
+    int digits_only = strspn(text, "0123456789-,") == strlen(text);
+    while (digits_only) {
         char *end;
         double lo = strtod(p, &end), hi;
         if (end == p || lo < 0 || lo != floor(lo))

@@ -12,6 +12,7 @@
 #include "base/csv.h"
 #include "sweep/sweep.h"
 #include "torta/json.h"
+#include "base/input_file.h"
 
 void torta_fmt_num(double x, char *buf, size_t n)
 {
@@ -111,12 +112,12 @@ cJSON *torta_summary_flatten(const cJSON *summary)
     return out;
 }
 
-/* Writes path via path.tmp + rename. fill returns 0 or a TORTA_E* code. */
+/* Writes path via path.tmp-PID + rename (one name per process: concurrent sweeps never mix). fill returns 0 or a TORTA_E* code. */
 static int write_atomic(const char *path, int (*fill)(FILE *, void *, torta_err *), void *ud,
                         torta_err *e)
 {
     char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
         return torta_err_set(e, TORTA_EIO, "%s: cannot write: %s", tmp, strerror(errno));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "workload/wl_internal.h"
+#include "base/input_file.h"
 
 int wl_split_header(const char *path, char *header, char **fields, int *n_cols, torta_err *e)
 {

@@ -195,6 +195,10 @@ def main():
         leftover = os.path.join(r, hang_id + ".partial-999999")
         os.makedirs(leftover)
         open(os.path.join(leftover, "requests.csv"), "w").close()
+        with open(os.path.join(leftover, ".torta-sim-manifest"), "w") as g:  # as a killed worker leaves it
+            g.write("torta-sim partial output\n")
+        unmarked = os.path.join(r, hang_id + ".partial-999998")  # not torta-sim's: never removed
+        os.makedirs(unmarked)
         before = {x: os.path.getmtime(os.path.join(r, x, "summary.json")) for x in man if man[x]["status"] == "ok"}
         p2 = sweep(rspec, r, "--jobs", "2")
         check("resumed sweep exits 0", p2.returncode == 0, p2.stderr[-800:])
@@ -207,6 +211,7 @@ def main():
         check("cached points were not rewritten",
               all(os.path.getmtime(os.path.join(r, x, "summary.json")) == t for x, t in before.items()))
         check("a killed worker's leftovers are removed", not os.path.exists(leftover))
+        check("a look-alike folder without torta-sim's marker is kept", os.path.isdir(unmarked))
         fresh = os.path.join(tmp, "fresh")
         p3 = sweep(rspec, fresh, "--jobs", "2")
         check("fresh sweep exits 0", p3.returncode == 0, p3.stderr[-500:])
