@@ -13,6 +13,8 @@
 static const torta_sched_preset PRESETS[] = {
     {"torta", "torta", "torta-rl", "TORTA: OT + PPO regions, RL server allocation", NULL},
     {"torta-greedy-micro", "torta", "affinity", "TORTA's macro layer with the greedy affinity micro", NULL},
+    {"static", "least-loaded", "least-loaded",
+     "every configured server on all day (capacity.autoscaler static) with least-loaded routing", "static"},
     {"reactive", "least-loaded", "least-loaded",
      "reactive autoscaling (capacity.reactive) with least-loaded routing (SkyServe-like)", "reactive"},
     {NULL, NULL, NULL, NULL, NULL},
