@@ -1,4 +1,4 @@
-/* Scheduler names of compare and sweep: a preset (a named macro + micro pair, below), a macro
+/* Scheduler names of compare and sweep: a preset (a named macro [+ micro] [+ autoscaler], below), a macro
  * scheduler name (paired with the configured scheduler.micro), or "macro/micro". A preset wins
  * over a macro of the same name: write "torta/jsq" for the torta macro with another micro.
  * To add a preset, add a line to the table (docs/sweeps.md lists them). */
@@ -13,9 +13,9 @@
 static const torta_sched_preset PRESETS[] = {
     {"torta", "torta", "torta-rl", "TORTA: OT + PPO regions, RL server allocation", NULL},
     {"torta-greedy-micro", "torta", "affinity", "TORTA's macro layer with the greedy affinity micro", NULL},
-    {"static", "least-loaded", "least-loaded",
+    {"static", "least-loaded", NULL,
      "every configured server on all day (capacity.autoscaler static) with least-loaded routing", "static"},
-    {"reactive", "least-loaded", "least-loaded",
+    {"reactive", "least-loaded", NULL,
      "reactive autoscaling (capacity.reactive) with least-loaded routing (SkyServe-like)", "reactive"},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -70,10 +70,11 @@ int torta_sched_resolve(const char *name, char *macro, size_t macro_n, char *mic
         for (size_t i = 0; PRESETS[i].name && !p; i++)
             if (strcmp(PRESETS[i].name, name) == 0)
                 p = &PRESETS[i];
+        const char *pm = p && p->micro ? p->micro : ""; /* none: the configured micro */
         rc = copy(macro, macro_n, p ? p->macro : name, strlen(p ? p->macro : name), name, e);
         if (!rc)
-            rc = copy(micro, micro_n, p ? p->micro : "", strlen(p ? p->micro : ""), name, e);
-        if (!rc && p && !torta_micro_find(p->micro))
+            rc = copy(micro, micro_n, pm, strlen(pm), name, e);
+        if (!rc && *pm && !torta_micro_find(pm))
             return torta_err_set(e, TORTA_EINPUT, "scheduler \"%s\": the preset needs micro "
                                  "scheduler \"%s\", which this build does not have (unknown "
                                  "scheduler; see --list-schedulers)", name, p->micro);

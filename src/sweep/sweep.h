@@ -50,7 +50,7 @@ void torta_id_sanitize(const char *in, char *out, size_t n);
 /* ---- schedulers by name (presets.c) ---------------------------------------------------- */
 
 typedef struct torta_sched_preset {
-    const char *name, *macro, *micro, *summary;
+    const char *name, *macro, *micro, *summary; /* micro NULL: the configured one */
     const char *autoscaler; /* capacity.autoscaler it runs with, or NULL for the configured one */
 } torta_sched_preset;
 
