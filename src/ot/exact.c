@@ -6,6 +6,7 @@
 #include "ot_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +56,15 @@ int torta_ot_exact(int n, int m, const double *a, const double *b, const double 
         ap[i] = a[rows[i]];
     for (int j = 0; j < mp; j++)
         bp[j] = b[cols[j]] * (sa / sb);
+    /* Costs beyond 2^+-500 are scaled by a power of two (exactly, so the optimum is the same): the
+     * solver's potentials reach twice the largest cost and must not overflow. */
+    double cmax = 0.0;
+    for (size_t k = 0; k < (size_t)n * m; k++)
+        cmax = fabs(C[k]) > cmax ? fabs(C[k]) : cmax;
+    const int shift = cmax > 0x1p500 || (cmax > 0.0 && cmax < 0x1p-500) ? -ilogb(cmax) : 0;
     const double *Cs = C;
     size_t ldc = (size_t)m;
-    if (np < n || mp < m) { /* costs of the positive rows and columns only */
+    if (np < n || mp < m || shift) { /* (scaled) costs of the positive rows and columns */
         if (!(Cp = malloc((size_t)np * (size_t)mp * sizeof *Cp))) {
             rc = torta_err_set(e, TORTA_ENOMEM, "out of memory for a %d x %d transport problem",
                                n, m);
@@ -65,7 +72,7 @@ int torta_ot_exact(int n, int m, const double *a, const double *b, const double 
         }
         for (int i = 0; i < np; i++)
             for (int j = 0; j < mp; j++)
-                Cp[(size_t)i * mp + j] = C[(size_t)rows[i] * m + cols[j]];
+                Cp[(size_t)i * mp + j] = ldexp(C[(size_t)rows[i] * m + cols[j]], shift);
         Cs = Cp;
         ldc = (size_t)mp;
     }

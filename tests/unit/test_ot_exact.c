@@ -294,6 +294,16 @@ START_TEST(deterministic_and_scale_free)
     ck_assert_double_eq_tol(c3, c1 * 1e3 * 1e-4, 1e-12 * fabs(c1));
     for (int k = 0; k < 60 * 45; k++)
         ck_assert_double_eq_tol(q.P[k], 1e3 * p.P[k], 1e-12);
+    for (int k = 0; k < 60 * 45; k++) /* costs near the top and bottom of the double range */
+        q.C[k] = ldexp(p.C[k], 1023);
+    memcpy(q.a, p.a, 60 * sizeof *q.a);
+    memcpy(q.b, p.b, 45 * sizeof *q.b);
+    solve_and_check(&q, 0);
+    ck_assert(memcmp(p.P, q.P, 60 * 45 * sizeof *p.P) == 0);
+    for (int k = 0; k < 60 * 45; k++)
+        q.C[k] = ldexp(p.C[k], -1000);
+    solve_and_check(&q, 0);
+    ck_assert(memcmp(p.P, q.P, 60 * 45 * sizeof *p.P) == 0);
     prob_free(&p);
     prob_free(&q);
     gsl_rng_free(r);
