@@ -8,9 +8,10 @@
  * using Lagrangian mass transport", SIGGRAPH Asia 2011): an artificial root joined to every node,
  * the basis tree kept as parent / thread (preorder) / reverse thread / subtree size / last
  * successor indices (Ahuja, Magnanti and Orlin, "Network Flows", 1993, ch. 11), block search
- * pivots (scan blocks of sqrt(arcs) arcs, enter the most negative reduced cost of the first
- * block that has one) and Cunningham's strongly feasible trees against cycling. Written here for
- * this problem alone, which makes it lighter than the general code:
+ * pivots (scan blocks of a few sqrt(arcs) arcs, enter the most negative reduced cost of the
+ * first block that has one) and Cunningham's strongly feasible trees against cycling. LEMON's
+ * and POT's code was read, not copied; this one is written for the transportation problem
+ * alone, which makes it lighter than the general code:
  *  - arcs are implicit: arc (i, j) is entry i * ldc + j of C, so there are no per-arc arrays
  *    (source, target, flow, state) to allocate or stream through; only the costs are scanned;
  *  - every arc is uncapacitated and points row -> column, so a node's tree arc points to its
@@ -21,7 +22,8 @@
  *    pivots pass (it never looks like an entering arc, and no arc state is needed);
  *  - the artificial cost only has to exceed every C_ij (a unit of artificial flow row -> root ->
  *    column is always beaten by the arc row -> column), so potentials stay at the costs' scale;
- *  - the block scan keeps four running minima (no serial dependency), and blocks are 3x longer.
+ *  - the block scan keeps four running minima (no serial dependency), and blocks are 3x longer;
+ *  - the final flows are recomputed from the masses on the optimal tree (exact marginals).
  * Everything is sequential double arithmetic in a fixed order: the same input gives the same
  * plan, bit for bit. */
 #include "ot_internal.h"
