@@ -38,7 +38,7 @@ libs=$(pkg-config --libs gsl libcjson igraph)
 for n in "${names[@]}"; do
   $cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -Iinclude -Isrc \
     -fsanitize=fuzzer $san "tests/fuzz/$n.c" -o "$build/$n" "$build/libtorta_core.a" \
-    $libs -lglpk -lm -ldl
+    $libs -lm -ldl
 done
 echo "fuzz: built ${names[*]} in $(( $(date +%s) - t0 )) s" >&2
 

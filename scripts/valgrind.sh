@@ -2,7 +2,7 @@
 # Runs representative torta-sim runs under valgrind (memcheck) and fails on any memory error or
 # definite leak: the quick-start run (Abilene GML + Azure conversation trace), a synthetic
 # diurnal day on the cloud-region JSON graph with TORTA's OT planner and faults, a Mooncake
-# trace with exact OT (GLPK) and a user config, a short `train` and a run of the trained policy,
+# trace with exact OT (network simplex) and a user config, a short `train` and a run of the trained policy,
 # the `ot` subcommand, and bad-input runs (their error paths must free everything too).
 #
 #   scripts/valgrind.sh            uses $TORTA_SIM, else build/torta-sim (scripts/setup.sh builds it)

@@ -1,5 +1,5 @@
 /* Optimal transport between two discrete measures: entropic Sinkhorn in the log domain (balanced
- * and unbalanced, warm-started from the previous potentials) and an exact solver (GLPK simplex).
+ * and unbalanced, warm-started from the previous potentials) and an exact solver (network simplex).
  * The macro layer solves one problem per timeslot; docs/ot.md gives the formulas and figures.
  *
  * Conventions: a (n source masses), b (m target masses), C (n*m costs) and plans (n*m) are
@@ -60,10 +60,13 @@ int torta_ot_sinkhorn(torta_ot_ws *ws, int n, int m, const double *a, const doub
                       const double *C, const torta_ot_params *p, double *plan,
                       torta_ot_stats *st, torta_err *e);
 
-/* Exact (unregularised) balanced OT: min <C,P> s.t. P 1 = a, P^T 1 = b, P >= 0, solved as a
- * linear programme with GLPK's simplex (silent). Requires sum a == sum b to 1e-9 relative (b is
- * rescaled by sum a / sum b inside that tolerance). plan (n*m) receives a vertex solution; cost
- * (may be NULL) receives <C, plan>. Returns 0, TORTA_EINPUT, TORTA_ENOMEM or TORTA_EINTERNAL. */
+/* Exact (unregularised) balanced OT: min <C,P> s.t. P 1 = a, P^T 1 = b, P >= 0, solved by a
+ * network simplex for the transportation problem (the algorithm of POT's ot.emd). Requires
+ * sum a == sum b to 1e-9 relative (b is rescaled by sum a / sum b inside that tolerance). plan
+ * (n*m) receives an optimal vertex (at most n + m - 1 non-zeros; zero-mass rows and columns are
+ * 0); the same input gives the same plan bytes. cost (may be NULL) receives <C, plan>. Needs
+ * O(n + m) memory besides the plan (plus a copy of C when some mass is 0). Returns 0,
+ * TORTA_EINPUT, TORTA_ENOMEM or TORTA_EINTERNAL. */
 int torta_ot_exact(int n, int m, const double *a, const double *b, const double *C, double *plan,
                    double *cost, torta_err *e);
 

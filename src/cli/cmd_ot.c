@@ -23,7 +23,7 @@ static const char USAGE[] =
     "  --reg E           entropic regularisation (> 0; log-domain Sinkhorn)\n"
     "  --unbalanced RHO  KL-relaxed marginals with strength RHO > 0 (POT reg_m); default balanced,\n"
     "                    which needs sum a == sum b (relative 1e-9)\n"
-    "  --exact           exact (unregularised) balanced OT by the simplex method; --reg not needed\n"
+    "  --exact           exact (unregularised) balanced OT, network simplex; --reg not needed\n"
     "  --max-iter N      Sinkhorn iterations (default 10000)\n"
     "  --tol T           stop when a row update moves <= T x total mass (default 1e-9)\n"
     "  --verbose         solver statistics on stderr\n"

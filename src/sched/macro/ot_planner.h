@@ -15,7 +15,7 @@ typedef struct ot_planner {
     double w_latency, w_price, w_load, w_egress;
     double overflow_penalty;   /* cost of demand beyond all spare capacity, above the max cost */
     double target_util;        /* capacity of a region in a slot = live servers x slot x this */
-    int exact;                 /* exact transport (GLPK) instead of Sinkhorn */
+    int exact;                 /* exact transport (network simplex) instead of Sinkhorn */
     /* Demand beyond all spare capacity (the overflow column) is spread over regions in
      * proportion to their full capacity (live servers x slot x target_util x multiplier), so
      * that every region ends the slot with the same excess queue per unit of capacity:

@@ -185,5 +185,5 @@ TORTA_VARIANT(torta_no_forecast, "torta-no-forecast", 0, 1, 1, 0, 0, "TORTA on l
 TORTA_VARIANT(torta_no_rl, "torta-no-rl", 1, 0, 1, 0, 0, "TORTA without RL: OT on forecasts + smoothing")
 TORTA_VARIANT(torta_no_smooth, "torta-no-smooth", 1, 1, 0, 0, 0, "TORTA without temporal smoothing")
 TORTA_VARIANT(ot_reactive, "ot-reactive", 0, 0, 0, 0, 0, "one-slot entropic OT on the current state")
-TORTA_VARIANT(exact_ot, "exact-ot", 0, 0, 0, 0, 1, "one-slot exact transport (min-cost flow, GLPK)")
+TORTA_VARIANT(exact_ot, "exact-ot", 0, 0, 0, 0, 1, "one-slot exact transport (network simplex)")
 TORTA_VARIANT(rl_only, "rl-only", 1, 0, 0, 1, 0, "the PPO policy outputs the routing matrix directly")
