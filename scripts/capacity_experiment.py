@@ -22,6 +22,7 @@ Rerunning reuses finished runs (compare resumes).
 """
 import argparse
 import csv
+import json
 import math
 import os
 import subprocess
@@ -104,7 +105,8 @@ def main():
     md = [f"Cloud-region graph (16 regions), diurnal day at {args.rate:g} requests/s (ShareGPT lengths), "
           f"H100 x4 servers with Llama-2-70B, 300 s slots, micro `{args.micro}` for every policy, "
           f"seeds {args.seeds} (mean ± 95% CI).", ""]
-    md.append("```\n" + run([sim, "capacity", "--topology", TOPO, "--workload", workload(args.rate)]) + "```")
+    md.append("```\n" + run([sim, "capacity", "--topology", TOPO, "--workload", workload(args.rate),
+                              "--config", os.path.join(CFG, "global-peak.json")]) + "```")
 
     # 1. Load regime of each sizing under local routing.
     md += ["", "| sizing | reserved / on-demand pool per region | mean region load | max region load | "
@@ -149,13 +151,12 @@ def main():
 
 def bound_cost(sim, args):
     """cost_usd.total of `torta-sim bound` on the global-peak sizing, or None without it."""
-    if subprocess.run([sim, "bound", "--help"], capture_output=True).returncode != 0:
+    if "torta-sim bound" not in subprocess.run([sim, "--help"], capture_output=True, text=True).stdout:
         return None
     out = os.path.join(args.out, "bound")
     if not os.path.exists(os.path.join(out, "bound.json")):
         run([sim, "bound", "--topology", TOPO, "--workload", workload(args.rate), "--config",
              os.path.join(CFG, "global-peak.json"), "--quiet", "--out", out])
-    import json
     return json.load(open(os.path.join(out, "bound.json")))["cost_usd"]["total"]
 
 

@@ -36,7 +36,7 @@ static void usage(FILE *f)
           "  --tolerance X         relative tolerance of every metric (default 0.02 = 2%)\n"
           "  --tolerance M=X       tolerance of metric M (repeatable)\n"
           "  --metrics LIST        flattened summary fields to check (default: completed, rejected,\n"
-          "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region util std, cost)\n"
+          "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region load std, cost)\n"
           "  --out DIR             keep the benchmark outputs in DIR (default: a temporary folder)\n"
           "  --update              write the results to BASELINE.csv instead of comparing\n",
           f);

@@ -55,6 +55,7 @@ static double charge_carbon(const torta_sim *sim, int s, const torta_server_usag
     return energy_kwh(sim, s, u) * g->carbon_g_per_kwh * sim->ledger->carbon_usd_per_g;
 }
 
+/* The two components charged as they happen (their rows below have no charge function). */
 enum { COST_NETWORK = 5, COST_MIGRATION = 6 };
 
 const torta_cost_component torta_cost_components[] = {
@@ -63,19 +64,11 @@ const torta_cost_component torta_cost_components[] = {
     {"spot", "spot_usd", charge_spot},
     {"energy", "energy_usd", charge_energy},
     {"switching", "switching_usd", charge_switching},
-    [COST_NETWORK] = {"network", "network_usd", NULL},
-    [COST_MIGRATION] = {"migration", "migration_usd", NULL},
+    {"network", "network_usd", NULL},     /* COST_NETWORK */
+    {"migration", "migration_usd", NULL}, /* COST_MIGRATION */
     {"carbon", "carbon_usd", charge_carbon},
 };
 const int torta_n_cost_components = (int)(sizeof torta_cost_components / sizeof *torta_cost_components);
-
-int torta_ledger_find(const char *name)
-{
-    for (int k = 0; k < torta_n_cost_components; k++)
-        if (strcmp(torta_cost_components[k].name, name) == 0)
-            return k;
-    return -1;
-}
 
 int torta_ledger_new(const torta_sim *sim, double carbon_usd_per_tonne, torta_ledger **out, torta_err *e)
 {

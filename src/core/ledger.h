@@ -53,6 +53,5 @@ void torta_ledger_migration(torta_ledger *l, int region, double usd, double byte
 int torta_ledger_close_slot(torta_ledger *l, torta_sim *sim, double start, double end, torta_err *e);
 double torta_ledger_total(const torta_ledger *l);
 double torta_ledger_slot_region_total(const torta_ledger *l, int region);
-int torta_ledger_find(const char *name); /* component index or -1 */
 
 #endif
