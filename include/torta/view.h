@@ -100,6 +100,7 @@ typedef struct torta_region_state {
     double gpu_price_multiplier;
     double util_last_slot;
     double arrivals_slot;       /* requests originating here so far in the current slot */
+    double arrivals_last_slot;  /* requests originating here in the previous slot */
     double arrival_tokens_slot; /* their input + output tokens */
     double arrival_work_slot;   /* their estimated work, server-seconds on this region's servers */
     double cost_usd_last_slot;  /* operational cost of the previous slot (the ledger's total) */

@@ -568,6 +568,7 @@ static int slot_tick(torta_sim *sim, torta_err *e)
     memmove(sim->demand_hist + R, sim->demand_hist, sizeof(double) * (size_t)R * (H - 1));
     for (int g = 0; g < R; g++) {
         sim->demand_hist[g] = sim->region_pub[g].arrival_work_slot;
+        sim->region_pub[g].arrivals_last_slot = sim->region_pub[g].arrivals_slot;
         sim->region_pub[g].arrivals_slot = 0;
         sim->region_pub[g].arrival_tokens_slot = 0;
         sim->region_pub[g].arrival_work_slot = 0;

@@ -9,7 +9,7 @@
 #include "torta/json.h"
 
 static const char *const KEYS[] = {"ot", "forecast", "smoothing", "policy", "reward", "rl",
-                                   "migration", NULL};
+                                   "migration", "capacity", NULL};
 static const char *const MIGRATION_KEYS[] = {"enabled", "min_gain_s", "max_fraction", NULL};
 
 static void destroy(void *self)
@@ -20,6 +20,7 @@ static void destroy(void *self)
     if (t->learner && t->acted)
         torta_macro_rl_finish(t, t->v);
     torta_macro_rl_free(t);
+    torta_capacity_plan_free(&t->cap);
     ot_planner_free(&t->ot);
     torta_plan_free(&t->plan);
     for (int i = 0; t->fc && i < t->n; i++)
@@ -94,6 +95,8 @@ static int init_variant(void **self, const torta_sched_env *env, const torta_var
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     for (int i = 0; i < n && !rc; i++)
         rc = torta_forecaster_new(&fp, &t->fc[i], e);
+    if (!rc && var->capacity)
+        rc = torta_capacity_plan_init(t, params, e);
     if (!rc && (var->rl || var->rl_only))
         rc = torta_macro_rl_init(t, env, params, e);
     return rc;
@@ -169,21 +172,24 @@ static void on_complete(void *self, const torta_request *r, const torta_view *v)
     t->lat_n++;
 }
 
-#define TORTA_VARIANT(ident, str, fc, rl_, sm, rlo, ex, sum)                                      \
+/* cap: the variant plans capacity (its ops have .capacity); the one-slot OT baselines do not
+ * and get the configured autoscaler. */
+#define TORTA_VARIANT(ident, str, fc, rl_, sm, rlo, ex, cap, sum)                                 \
     static int init_##ident(void **self, const torta_sched_env *env, torta_err *e)                \
     {                                                                                             \
-        static const torta_variant var = {str, fc, rl_, sm, rlo, ex};                             \
+        static const torta_variant var = {str, fc, rl_, sm, rlo, ex, cap};                        \
         return init_variant(self, env, &var, e);                                                  \
     }                                                                                             \
     const torta_macro_ops torta_macro_##ident = {                                                 \
         .name = str, .summary = sum, .init = init_##ident, .plan = plan_slot, .route = route,     \
         .on_complete = on_complete, .destroy = destroy, .migrate = migrate,                       \
+        .capacity = cap ? torta_macro_capacity : NULL,                                            \
     };
 
-TORTA_VARIANT(torta, "torta", 1, 1, 1, 0, 0, "TORTA: forecasts + OT + PPO multipliers + smoothing")
-TORTA_VARIANT(torta_no_forecast, "torta-no-forecast", 0, 1, 1, 0, 0, "TORTA on last slot's demand instead of forecasts")
-TORTA_VARIANT(torta_no_rl, "torta-no-rl", 1, 0, 1, 0, 0, "TORTA without RL: OT on forecasts + smoothing")
-TORTA_VARIANT(torta_no_smooth, "torta-no-smooth", 1, 1, 0, 0, 0, "TORTA without temporal smoothing")
-TORTA_VARIANT(ot_reactive, "ot-reactive", 0, 0, 0, 0, 0, "one-slot entropic OT on the current state")
-TORTA_VARIANT(exact_ot, "exact-ot", 0, 0, 0, 0, 1, "one-slot exact transport (network simplex)")
-TORTA_VARIANT(rl_only, "rl-only", 1, 0, 0, 1, 0, "the PPO policy outputs the routing matrix directly")
+TORTA_VARIANT(torta, "torta", 1, 1, 1, 0, 0, 1, "TORTA: forecasts + OT + PPO multipliers + smoothing; capacity planned ahead")
+TORTA_VARIANT(torta_no_forecast, "torta-no-forecast", 0, 1, 1, 0, 0, 1, "TORTA on last slot's demand instead of forecasts")
+TORTA_VARIANT(torta_no_rl, "torta-no-rl", 1, 0, 1, 0, 0, 1, "TORTA without RL: OT on forecasts + smoothing; capacity planned ahead")
+TORTA_VARIANT(torta_no_smooth, "torta-no-smooth", 1, 1, 0, 0, 0, 1, "TORTA without temporal smoothing")
+TORTA_VARIANT(ot_reactive, "ot-reactive", 0, 0, 0, 0, 0, 0, "one-slot entropic OT on the current state")
+TORTA_VARIANT(exact_ot, "exact-ot", 0, 0, 0, 0, 1, 0, "one-slot exact transport (network simplex)")
+TORTA_VARIANT(rl_only, "rl-only", 1, 0, 0, 1, 0, 1, "the PPO policy outputs the routing matrix directly")

@@ -21,7 +21,17 @@ typedef struct torta_variant {
     int smooth;     /* blend with the previous plan */
     int rl_only;    /* the policy outputs the routing matrix directly (no OT) */
     int exact;      /* exact transport instead of Sinkhorn */
+    int capacity;   /* decides capacity per region (torta_capacity.c); else the autoscaler does */
 } torta_variant;
+
+/* TORTA's capacity plan (scheduler.macro_params.capacity). */
+typedef struct torta_capacity_plan {
+    double target_load;   /* planned load of the capacity it asks for */
+    int down_slots;       /* a scale-down takes the largest request of this many slots */
+    int32_t *hist;        /* n x down_slots recent requests per region (ring) */
+    int head, filled;
+    double *offered_rps;  /* n: forecast requests/s each region will be offered */
+} torta_capacity_plan;
 
 /* Reward weights and normalisers (MODEL.md 8.5). */
 typedef struct torta_reward_cfg {
@@ -71,8 +81,14 @@ typedef struct torta_macro {
     double lat_sum;
     int64_t lat_n;
     int acted;                    /* a transition is open */
+    torta_capacity_plan cap;
     char fingerprint[128];
 } torta_macro;
+
+/* torta_capacity.c */
+int torta_capacity_plan_init(torta_macro *t, const cJSON *params, torta_err *e);
+void torta_capacity_plan_free(torta_capacity_plan *c);
+int torta_macro_capacity(void *self, const torta_view *v, int32_t *desired, torta_err *e);
 
 /* torta_rl.c */
 int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON *params, torta_err *e);
