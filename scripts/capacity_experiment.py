@@ -28,25 +28,17 @@ import os
 import subprocess
 import sys
 
+from paper_experiment import mean_ci
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CFG = os.path.join(ROOT, "configs/experiments/capacity")
 TOPO = os.path.join(ROOT, "topologies/cloud-regions.json")
 LENGTHS = os.path.join(ROOT, "traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv")
-T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
 METRICS = [("latency_s.e2e.mean", "mean e2e (s)", 2), ("latency_s.e2e.p95", "p95 e2e (s)", 1),
            ("latency_s.ttft.mean", "mean TTFT (s)", 3), ("load_balance.region_load_std", "region load std", 3),
            ("cost_usd.reserved", "reserved (USD)", 0), ("cost_usd.on_demand", "on-demand (USD)", 0),
            ("cost_usd.total", "total cost (USD)", 0), ("capacity.server_starts", "server starts", 0)]
-
-
-def mean_ci(xs):
-    n = len(xs)
-    m = sum(xs) / n
-    if n < 2:
-        return m, float("nan")
-    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
-    return m, (T975[n - 2] if n - 2 < len(T975) else 1.96) * sd / math.sqrt(n)
 
 
 def fmt(m, ci, digits):
