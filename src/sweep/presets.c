@@ -13,6 +13,7 @@
 static const torta_sched_preset PRESETS[] = {
     {"torta", "torta", "torta-rl", "TORTA: OT + PPO regions, RL server allocation"},
     {"torta-greedy-micro", "torta", "affinity", "TORTA's macro layer with the greedy affinity micro"},
+    {"skylb", "skylb", "skylb-push", "SkyLB: cross-region forwarding with selective pushing to replicas"},
     {NULL, NULL, NULL, NULL},
 };
 
