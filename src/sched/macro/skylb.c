@@ -7,7 +7,8 @@
  * that can take it now: one with a replica with room whose own queue is no longer than
  * `max_lb_queue` nor than the origin's. Among those: the region that last served the request's
  * prompt prefix (its KV cache), else the nearest by one-way latency (lowest index on ties).
- * When no other LB can take it, the request stays at its origin and waits in that LB's queue.
+ * When no other LB can take it, the request stays at its origin and waits in that LB's queue
+ * (with `skylb-push`; a micro policy that never defers queues it at a server instead).
  * A forwarded request is not forwarded again. The rules follow SkyPilot's implementation of
  * SkyLB (sky/serve/load_balancer.py: _queue_processor, _probe_lb_status_one_lb with its
  * _STEAL_TRIGGER_THRESHOLD = 10, forwarding targets sorted by measured latency).
