@@ -13,7 +13,8 @@ extern const torta_macro_ops torta_macro_local, torta_macro_round_robin, torta_m
     torta_macro_torta_no_smooth, torta_macro_ot_reactive, torta_macro_exact_ot, torta_macro_rl_only;
 extern const torta_micro_ops torta_micro_round_robin, torta_micro_random, torta_micro_least_loaded,
     torta_micro_jsq, torta_micro_p2c, torta_micro_central_fcfs;
-extern const torta_micro_ops torta_micro_affinity, torta_micro_torta_rl, torta_micro_llumnix;
+extern const torta_micro_ops torta_micro_affinity, torta_micro_torta_rl, torta_micro_llumnix,
+    torta_micro_skylb_push, torta_micro_lect;
 
 /* Room for this many plugin schedulers per layer. */
 #define PLUGIN_CAP 64
@@ -47,6 +48,8 @@ static const torta_micro_ops *micros[32 + PLUGIN_CAP + 1] = {
     &torta_micro_affinity,
     &torta_micro_torta_rl,
     &torta_micro_llumnix,
+    &torta_micro_skylb_push,
+    &torta_micro_lect,
     NULL,
 };
 

@@ -17,6 +17,7 @@ static const torta_sched_preset PRESETS[] = {
      "every configured server on all day (capacity.autoscaler static) with least-loaded routing", "static"},
     {"reactive", "least-loaded", NULL,
      "reactive autoscaling (capacity.reactive) with least-loaded routing (SkyServe-like)", "reactive"},
+    {"skylb", "skylb", "skylb-push", "SkyLB: cross-region forwarding with selective pushing to replicas", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,8 +1,9 @@
 /* Unit tests of the macro baselines `skylb` and `nearest` on hand-built views (regions with given
- * backlogs, live servers and latencies): skylb stays local under its threshold, pushes to the
- * least-loaded other region over it, keeps a prefix where it went within the margin, honours its
- * parameters; nearest picks by latency among regions with spare capacity and falls back to the
- * least-loaded one; both skip regions without live servers and are deterministic. */
+ * backlogs, server queues, LB queues and latencies): skylb stays local while a replica of the
+ * origin has room and its queue is empty, otherwise forwards to the prefix's region or the
+ * nearest one with room whose queue is short enough, holds locally when none has room, honours
+ * its parameters; nearest picks by latency among regions with spare capacity and falls back to
+ * the least-loaded one; both skip regions without live servers and are deterministic. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 /* Region g has drain time wait[g] per live server (outstanding work = wait x alive). */
 typedef struct {
     torta_region_state reg[NR];
+    torta_server_state srv[2 * NR];
     double lat[NR * NR];
     torta_view v;
 } world;
@@ -36,8 +38,15 @@ static void world_init(world *w)
         w->reg[g].n_servers = w->reg[g].n_alive = 2;
         w->reg[g].first_server = 2 * g;
     }
+    for (int k = 0; k < 2 * NR; k++) {
+        w->srv[k].region = k / 2;
+        w->srv[k].index_in_region = k % 2;
+        w->srv[k].alive = 1;
+    }
     w->v.n_regions = NR;
+    w->v.n_servers = 2 * NR;
     w->v.regions = w->reg;
+    w->v.servers = w->srv;
     w->v.latency_s = w->lat;
     w->v.slot_s = 60;
 }
@@ -97,45 +106,82 @@ static sched open_ok(const char *name, const world *w, const char *params)
     return s;
 }
 
-START_TEST(skylb_local_under_threshold)
+/* Region g's two servers wait on a and b requests (skylb: a replica has room while none waits). */
+static void set_queued(world *w, int g, int a, int b)
+{
+    w->srv[2 * g].queued = a;
+    w->srv[2 * g + 1].queued = b;
+}
+
+START_TEST(skylb_local_while_a_replica_has_room)
 {
     world w;
     world_init(&w);
-    sched s = open_ok("skylb", &w, NULL); /* threshold 30 s */
-    set_wait(&w, 29.9, 0, 0, 0);
+    sched s = open_ok("skylb", &w, NULL);
+    set_queued(&w, 0, 3, 0); /* one replica of A has room; the others are idle: stay */
     ck_assert_int_eq(route(&s, &w, 0, 0), 0);
-    set_wait(&w, 30, 0, 0, 0); /* "exceeds": equal stays */
+    ck_assert_int_eq(route(&s, &w, 1, 0), 1);
+    /* Running requests do not count under the default "waiting" measure... */
+    w.srv[1].running = 200;
     ck_assert_int_eq(route(&s, &w, 0, 0), 0);
-    set_wait(&w, 30.1, 9, 3, 7);
+    sched_close(&s);
+    /* ...they do under "outstanding" (below 10 in flight). */
+    s = open_ok("skylb", &w, "{\"pending\": \"outstanding\"}");
+    ck_assert_int_eq(route(&s, &w, 0, 0), 0); /* 3 in flight on the first */
+    w.srv[0].running = 7;
     ck_assert_int_eq(route(&s, &w, 0, 0), 2);
-    ck_assert_int_eq(route(&s, &w, 1, 0), 1); /* B is under the threshold */
+    w.srv[1].running = 9;
+    w.srv[1].queued = 0;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 0);
     sched_close(&s);
 }
 END_TEST
 
-START_TEST(skylb_pushes_to_least_loaded)
+START_TEST(skylb_forwards_to_nearest_with_room)
 {
     world w;
     world_init(&w);
-    sched s = open_ok("skylb", &w, "{\"threshold\": 10}");
-    set_wait(&w, 50, 20, 40, 15);
-    ck_assert_int_eq(route(&s, &w, 0, 0), 3);
-    set_wait(&w, 50, 20, 40, 25);
-    ck_assert_int_eq(route(&s, &w, 0, 0), 1);
-    /* Ties go to the lowest index. */
-    set_wait(&w, 50, 40, 20, 20);
+    sched s = open_ok("skylb", &w, NULL);
+    set_queued(&w, 0, 1, 2); /* A full: C (5 ms) before B (10 ms) before D (20 ms) */
     ck_assert_int_eq(route(&s, &w, 0, 0), 2);
-    /* Everyone else at least as loaded: stay. */
-    set_wait(&w, 50, 60, 50, 70);
+    set_queued(&w, 2, 1, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 0), 1);
+    set_queued(&w, 1, 4, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 0), 3);
+    /* Nobody has room: hold it in the origin's queue. */
+    set_queued(&w, 3, 1, 1);
     ck_assert_int_eq(route(&s, &w, 0, 0), 0);
-    /* A region without live servers is never a target, however empty it looks. */
-    set_wait(&w, 50, 20, 40, 0);
-    w.reg[3].n_alive = 0;
-    w.reg[3].outstanding_work_s = 0;
-    ck_assert_int_eq(route(&s, &w, 0, 0), 1);
-    /* A dead origin pushes to the least loaded live region. */
+    /* A replica that is not alive has no room, however empty it is. */
+    set_queued(&w, 2, 0, 1);
+    w.srv[4].alive = 0;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 0);
+    w.srv[4].alive = 1;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 2);
+    /* A dead origin forwards too. */
+    world_init(&w);
+    w.srv[0].alive = w.srv[1].alive = 0;
     w.reg[0].n_alive = 0;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 2);
+    sched_close(&s);
+}
+END_TEST
+
+START_TEST(skylb_lb_queues)
+{
+    world w;
+    world_init(&w);
+    sched s = open_ok("skylb", &w, NULL);
+    /* Requests wait in A's queue: a new one does not overtake them, it is forwarded. */
+    w.reg[0].deferred = 3;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 2);
+    /* An LB with a longer queue than the origin's takes nothing (C: 4 > 3), nor one over
+     * max_lb_queue (B: 3 > 2 when max_lb_queue is 2). */
+    w.reg[2].deferred = 4;
     ck_assert_int_eq(route(&s, &w, 0, 0), 1);
+    sched_close(&s);
+    s = open_ok("skylb", &w, "{\"max_lb_queue\": 2}");
+    w.reg[1].deferred = 3;
+    ck_assert_int_eq(route(&s, &w, 0, 0), 3);
     sched_close(&s);
 }
 END_TEST
@@ -144,67 +190,33 @@ START_TEST(skylb_prefix_locality)
 {
     world w;
     world_init(&w);
-    /* threshold 10, margin 5 */
-    sched s = open_ok("skylb", &w, "{\"threshold\": 10, \"prefix_margin\": 5}");
-    const uint64_t h = 0x9e3779b97f4a7c15ULL, other = 12345;
-    set_wait(&w, 50, 20, 12, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2); /* first sight: least loaded, C remembers h */
-    set_wait(&w, 50, 10, 14, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2);     /* C within 10 + 5: locality wins */
-    ck_assert_int_eq(route(&s, &w, 0, other), 1); /* another prefix: least loaded */
-    set_wait(&w, 50, 10, 15.5, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 1); /* C beyond the margin: B, which now holds h too */
-    set_wait(&w, 50, 13, 11, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2); /* both hold h: the less loaded of them */
-    set_wait(&w, 50, 20, 11, 10.5);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2); /* D least loaded, C holds h within the margin */
-    /* Under the threshold the origin serves, whoever holds the prefix. */
-    set_wait(&w, 5, 0, 0, 0);
-    ck_assert_int_eq(route(&s, &w, 0, h), 0);
-    /* Over it, the origin holding the prefix does not keep it. */
-    set_wait(&w, 50, 30, 30, 20);
-    ck_assert_int_eq(route(&s, &w, 0, h), 3);
-    /* A request from another origin finds the prefix where origin A's went. */
-    const uint64_t h2 = 77;
-    set_wait(&w, 50, 20, 12, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h2), 2);
-    set_wait(&w, 11, 50, 14, 10);
-    ck_assert_int_eq(route(&s, &w, 1, h2), 2);
+    sched s = open_ok("skylb", &w, NULL);
+    /* Prefix 7 is first served in D (A, B, C full at the time). */
+    set_queued(&w, 0, 1, 1);
+    set_queued(&w, 1, 1, 1);
+    set_queued(&w, 2, 1, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 3);
+    /* C has room again and is nearer, but D holds the prefix and has room: D. */
+    set_queued(&w, 2, 0, 0);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 3);
+    ck_assert_int_eq(route(&s, &w, 0, 8), 2); /* another prefix: the nearest */
+    /* D full: the nearest with room, and the prefix now lives in C. */
+    set_queued(&w, 3, 1, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 2);
+    set_queued(&w, 3, 0, 0);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 2);
+    /* The origin with room keeps its own requests, whatever the prefix. */
+    set_queued(&w, 0, 0, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 8), 0);
     sched_close(&s);
-
-    /* prefix_aware false: plain least-loaded pushing. */
-    s = open_ok("skylb", &w, "{\"threshold\": 10, \"prefix_margin\": 5, \"prefix_aware\": false}");
-    set_wait(&w, 50, 20, 12, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2);
-    set_wait(&w, 50, 10, 14, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 1);
-    sched_close(&s);
-
-    /* A one-slot table: a newer prefix evicts the older. */
-    s = open_ok("skylb", &w, "{\"threshold\": 10, \"prefix_margin\": 5, \"prefix_slots\": 1}");
-    set_wait(&w, 50, 20, 12, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 2);
-    ck_assert_int_eq(route(&s, &w, 0, other), 2);
-    set_wait(&w, 50, 10, 14, 30);
-    ck_assert_int_eq(route(&s, &w, 0, h), 1);
-    sched_close(&s);
-}
-END_TEST
-
-START_TEST(skylb_pending_metric)
-{
-    world w;
+    /* prefix_aware false: by latency only. */
     world_init(&w);
-    sched s = open_ok("skylb", &w, "{\"metric\": \"pending\"}"); /* threshold 1 per live server */
-    set_wait(&w, 1000, 0, 0, 0); /* drain time is ignored */
-    w.reg[0].queued = 1;
-    w.reg[0].deferred = 1; /* 2 pending / 2 servers = 1: not above */
-    ck_assert_int_eq(route(&s, &w, 0, 0), 0);
-    w.reg[0].deferred = 2;
-    w.reg[1].queued = 2;
-    w.reg[2].deferred = 1;
-    w.reg[3].queued = 3;
-    ck_assert_int_eq(route(&s, &w, 0, 0), 2);
+    s = open_ok("skylb", &w, "{\"prefix_aware\": false}");
+    set_queued(&w, 0, 1, 1);
+    set_queued(&w, 2, 1, 1);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 1);
+    set_queued(&w, 2, 0, 0);
+    ck_assert_int_eq(route(&s, &w, 0, 7), 2);
     sched_close(&s);
 }
 END_TEST
@@ -215,21 +227,19 @@ START_TEST(skylb_bad_params)
     world_init(&w);
     sched s;
     torta_err e = {0};
-    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"metric\": \"queue\"}", &e), TORTA_EINPUT);
-    ck_assert_msg(strstr(e.msg, "scheduler.macro_params.metric: \"queue\": expected \"wait_s\" or "
-                               "\"pending\"") != NULL, "%s", e.msg);
+    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"pending\": \"queue\"}", &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "scheduler.macro_params.pending") != NULL, "%s", e.msg);
     sched_close(&s);
     ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"prefix_slots\": 1000}", &e), TORTA_EINPUT);
-    ck_assert_msg(strstr(e.msg, "prefix_slots: 1000: expected a power of two") != NULL, "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "power of two") != NULL, "%s", e.msg);
     sched_close(&s);
-    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"treshold\": 3}", &e), TORTA_EINPUT);
-    ck_assert_msg(strstr(e.msg, "treshold") && strstr(e.msg, "threshold"), "%s", e.msg);
+    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"threshold\": 3}", &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "threshold") != NULL, "%s", e.msg);
     sched_close(&s);
     ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"prefix_aware\": 1}", &e), TORTA_EINPUT);
-    ck_assert_msg(strstr(e.msg, "prefix_aware: expected true or false") != NULL, "%s", e.msg);
     sched_close(&s);
-    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"threshold\": -1}", &e), TORTA_EINPUT);
-    ck_assert_msg(strstr(e.msg, "threshold") != NULL, "%s", e.msg);
+    ck_assert_int_eq(sched_open(&s, "skylb", &w, "{\"max_pending\": 0}", &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "max_pending") != NULL, "%s", e.msg);
     sched_close(&s);
 }
 END_TEST
@@ -297,8 +307,10 @@ START_TEST(deterministic)
         int moved = 0, seen[NR] = {0};
         for (int i = 0; i < 5000; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            for (int g = 0; g < NR; g++)
+            for (int g = 0; g < NR; g++) {
                 w.reg[g].outstanding_work_s = (double)((x >> (8 * g)) & 0xff) / 2.0;
+                set_queued(&w, g, (int)(x >> (8 * g)) & 1, (int)(x >> (8 * g + 1)) & 1);
+            }
             int o = (int)(x >> 40) % NR;
             uint64_t h = 1 + (x >> 50) % 16;
             int ga = route(&a, &w, o, h), gb = route(&b, &w, o, h);
@@ -321,10 +333,10 @@ int main(void)
 {
     Suite *s = suite_create("baselines");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, skylb_local_under_threshold);
-    tcase_add_test(tc, skylb_pushes_to_least_loaded);
+    tcase_add_test(tc, skylb_local_while_a_replica_has_room);
+    tcase_add_test(tc, skylb_forwards_to_nearest_with_room);
+    tcase_add_test(tc, skylb_lb_queues);
     tcase_add_test(tc, skylb_prefix_locality);
-    tcase_add_test(tc, skylb_pending_metric);
     tcase_add_test(tc, skylb_bad_params);
     tcase_add_test(tc, nearest_by_latency_with_spare);
     tcase_add_test(tc, nearest_falls_back_to_least_loaded);

@@ -2,7 +2,10 @@
  * torta_rl.c) on a hand-built view of one region: service estimates against the catalogue,
  * queue-tail model tracking, the greedy score by hand, hysteresis, the feature vector, parameter
  * errors, the policy fingerprint (catalogue, not topology), and torta-rl's argmax scoring with a
- * hand-set linear policy (any region size), including the errors of a wrong policy file. */
+ * hand-set linear policy (any region size), including the errors of a wrong policy file; SkyLB's
+ * selective pushing (`skylb-push`: defers when every replica is at its threshold, keeps a prefix
+ * on its replica while it has room) and `lect` (least expected completion time) on an A100 and
+ * an H100 server. */
 #include <check.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -584,6 +587,168 @@ START_TEST(test_affinity_ops)
 }
 END_TEST
 
+static void *open_micro(const char *name, world *w, const char *params_json, cJSON **params)
+{
+    const torta_micro_ops *ops = torta_micro_find(name);
+    ck_assert_msg(ops != NULL, "%s not registered", name);
+    *params = params_json ? cJSON_Parse(params_json) : NULL;
+    torta_sched_env env = {.seed = 1, .view = &w->v, .params = *params};
+    void *self = NULL;
+    torta_err e = {0};
+    ck_assert_msg(ops->init(&self, &env, &e) == 0, "%s", e.msg);
+    return self;
+}
+
+static void close_micro(const char *name, void *self, cJSON *params)
+{
+    torta_micro_find(name)->destroy(self);
+    cJSON_Delete(params);
+}
+
+START_TEST(test_skylb_push_selective)
+{
+    const torta_micro_ops *ops = torta_micro_find("skylb-push");
+    world w;
+    world_init(&w, 3);
+    cJSON *params;
+    void *self = open_micro("skylb-push", &w, NULL, &params);
+    torta_request r = req(w.l70, 300, 30);
+    /* All have room (nothing waits): the fewest requests in flight. */
+    w.srv[0].running = 5;
+    w.srv[1].running = 2;
+    w.srv[2].running = 4;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1);
+    /* A replica with a waiting request has no room, however few it runs. */
+    w.srv[1].queued = 1;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 2);
+    /* Every replica at the threshold: hold the request in the region queue. */
+    w.srv[0].queued = w.srv[2].queued = 1;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), TORTA_DEFER);
+    /* A replica that is not alive is never picked. */
+    w.srv[0].queued = 0;
+    w.srv[0].alive = 0;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), TORTA_DEFER);
+    close_micro("skylb-push", self, params);
+    /* max_pending 3: two waiting requests still leave room, three do not. */
+    self = open_micro("skylb-push", &w, "{\"max_pending\": 3}", &params);
+    w.srv[1].queued = 3;
+    w.srv[2].queued = 2;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 2);
+    close_micro("skylb-push", self, params);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(test_skylb_push_prefix)
+{
+    const torta_micro_ops *ops = torta_micro_find("skylb-push");
+    world w;
+    world_init(&w, 3);
+    cJSON *params;
+    void *self = open_micro("skylb-push", &w, NULL, &params);
+    torta_request r = req(w.l70, 300, 30), other = req(w.l70, 300, 30);
+    r.prefix_hash = 42;
+    r.n_prefix_blocks = 2;
+    other.prefix_hash = 43;
+    w.srv[0].running = 3;
+    w.srv[2].running = 3;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1); /* least loaded; 42 -> server 1 */
+    /* Server 1 is now the busiest, but it holds the prefix and has room: it keeps it. */
+    w.srv[1].running = 9;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1);
+    ck_assert_int_eq(ops->pick(self, &other, 0, &w.v), 0); /* another prefix: least loaded */
+    /* No room on the prefix's replica: least loaded with room, which takes the prefix over. */
+    w.srv[1].queued = 1;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 0);
+    w.srv[1].queued = 0;
+    w.srv[0].running = 20;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 0);
+    /* In another region the prefix's replica (region 0) is no candidate. */
+    ck_assert_int_eq(ops->pick(self, &r, 1, &w.v), 3);
+    close_micro("skylb-push", self, params);
+    /* prefix_aware false: load only. */
+    self = open_micro("skylb-push", &w, "{\"prefix_aware\": false}", &params);
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 2);
+    close_micro("skylb-push", self, params);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(test_skylb_push_params)
+{
+    world w;
+    world_init(&w, 3);
+    const torta_micro_ops *ops = torta_micro_find("skylb-push");
+    const char *bad[] = {"{\"pending\": \"queue\"}", "{\"max_pending\": 0}", "{\"prefix_slots\": 3}",
+                         "{\"threshold\": 2}"};
+    for (int i = 0; i < 4; i++) {
+        cJSON *params = cJSON_Parse(bad[i]);
+        torta_sched_env env = {.seed = 1, .view = &w.v, .params = params};
+        void *self = NULL;
+        torta_err e = {0};
+        ck_assert_int_eq(ops->init(&self, &env, &e), TORTA_EINPUT);
+        ck_assert_msg(strstr(e.msg, "scheduler.micro_params") != NULL, "%s", e.msg);
+        ops->destroy(self);
+        cJSON_Delete(params);
+    }
+    world_free(&w);
+}
+END_TEST
+
+static double service_on(const world *w, int gpu, double in, double out)
+{
+    torta_perf pf;
+    torta_err e = {0};
+    ck_assert_int_eq(torta_catalog_perf(w->cat, gpu, w->l70, 4, &pf, &e), 0);
+    double tok = (pf.d0 + pf.d1 * 16 + pf.d2 * 16 * 1500.0) / 16.0;
+    return pf.p0 + pf.p1 * in + pf.p2 * in * in + out * tok;
+}
+
+/* Region 0: server 0 an A100, server 1 an H100 (both llama2-70b, TP 4). */
+START_TEST(test_lect_speed_aware)
+{
+    const torta_micro_ops *ops = torta_micro_find("lect");
+    world w;
+    world_init(&w, 2);
+    int a100 = torta_catalog_gpu(w.cat, "a100-80gb");
+    ck_assert_int_ge(a100, 0);
+    w.srv[0].gpu = a100;
+    cJSON *params;
+    void *self = open_micro("lect", &w, NULL, &params);
+    torta_request r = req(w.l70, 1000, 200);
+    double sa = service_on(&w, a100, 1000, 200), sh = service_on(&w, w.h100, 1000, 200);
+    ck_assert(sh < sa);
+    /* Equal backlog (idle, then 100 s each): the faster server, despite its higher index. */
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1);
+    w.srv[0].outstanding_work_s = w.srv[1].outstanding_work_s = 100;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1);
+    /* By expected completion: the H100 wins while its extra backlog is below the service gap. */
+    w.srv[1].outstanding_work_s = 100 + (sa - sh) * 0.99;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 1);
+    w.srv[1].outstanding_work_s = 100 + (sa - sh) * 1.01;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 0);
+    /* Placing a stream of requests: completion times stay within one service of each other
+     * and the H100 takes more of them. */
+    w.srv[0].outstanding_work_s = w.srv[1].outstanding_work_s = 0;
+    int n[2] = {0, 0};
+    for (int i = 0; i < 200; i++) {
+        int s = ops->pick(self, &r, 0, &w.v);
+        ck_assert(s == 0 || s == 1);
+        n[s]++;
+        w.srv[s].outstanding_work_s += s == 0 ? sa : sh;
+    }
+    ck_assert_int_gt(n[1], n[0]);
+    ck_assert(fabs(w.srv[0].outstanding_work_s - w.srv[1].outstanding_work_s) <= sa);
+    /* Dead servers are skipped; none alive: defer. */
+    w.srv[1].alive = 0;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), 0);
+    w.srv[0].alive = 0;
+    ck_assert_int_eq(ops->pick(self, &r, 0, &w.v), TORTA_DEFER);
+    close_micro("lect", self, params);
+    world_free(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("micro");
@@ -598,6 +763,10 @@ int main(void)
     tcase_add_test(tc, test_rl_forward_matches_library);
     tcase_add_test(tc, test_rl_policy_errors);
     tcase_add_test(tc, test_affinity_ops);
+    tcase_add_test(tc, test_skylb_push_selective);
+    tcase_add_test(tc, test_skylb_push_prefix);
+    tcase_add_test(tc, test_skylb_push_params);
+    tcase_add_test(tc, test_lect_speed_aware);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -168,7 +168,11 @@ START_TEST(scheduler_names_and_presets)
     /* every preset resolves to its pair, or says which scheduler this build lacks */
     for (const torta_sched_preset *p = torta_sched_presets(); p->name; p++) {
         int rc = torta_sched_resolve(p->name, ma, sizeof ma, mi, sizeof mi, &e);
-        if (torta_macro_find(p->macro) && torta_micro_find(p->micro)) {
+        if (!p->micro) { /* the configured micro */
+            ck_assert_int_eq(rc, 0);
+            ck_assert_str_eq(ma, p->macro);
+            ck_assert_str_eq(mi, "");
+        } else if (torta_macro_find(p->macro) && torta_micro_find(p->micro)) {
             ck_assert_int_eq(rc, 0);
             ck_assert_str_eq(ma, p->macro);
             ck_assert_str_eq(mi, p->micro);
@@ -188,6 +192,14 @@ START_TEST(scheduler_names_and_presets)
     ck_assert_int_eq(n, 2);
     ck_assert_str_eq(sets[0], "scheduler.macro=\"local\"");
     ck_assert_str_eq(sets[1], "scheduler.micro=\"jsq\"");
+    free(sets[0]);
+    free(sets[1]);
+    /* a preset with an autoscaler: macro, then its autoscaler (the micro stays configured) */
+    n = 0;
+    ck_assert_int_eq(torta_sched_sets("reactive", sets, &n, &e), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(sets[0], "scheduler.macro=\"least-loaded\"");
+    ck_assert_str_eq(sets[1], "capacity.autoscaler=\"reactive\"");
     free(sets[0]);
     free(sets[1]);
 }
