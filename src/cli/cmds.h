@@ -7,6 +7,7 @@ int cmd_train(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);       /* cmd_sweep.c: a grid of runs from a spec file */
 int cmd_compare(int argc, char **argv);     /* cmd_compare.c: schedulers x seeds, mean +- CI */
 int cmd_bench_check(int argc, char **argv); /* cmd_bench.c: benchmark sweep vs a baseline */
+int cmd_bound(int argc, char **argv);       /* cmd_bound.c: the perfect-foresight cost bound (LP) */
 
 /* Installs the SIGINT/SIGTERM handler; the flag is set when one arrives. */
 volatile int *cli_stop_flag(void);

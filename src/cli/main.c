@@ -1,5 +1,6 @@
 /* torta-sim: command-line entry point. Subcommands: run (the default), train, compare, sweep,
- * bench-check, ot; plus --help, --version and --list-schedulers. Only this layer prints or exits. */
+ * bench-check, bound, ot; plus --help, --version and --list-schedulers. Only this layer prints
+ * or exits. */
 #include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ static void usage(FILE *f)
           "                         --out DIR [--seeds 1-5] [--jobs N] [options]   (compare --help)\n"
           "       torta-sim sweep SPEC.json --out DIR [--jobs N]                    (sweep --help)\n"
           "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
+          "       torta-sim bound --topology FILE (--trace FILE | --workload SPEC) [--out DIR] (bound --help)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
           "       torta-sim --list-schedulers | --help | --version\n"
           "\n"
@@ -155,6 +157,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(a, "sweep") == 0)
         return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(a, "bound") == 0)
+        return cmd_bound(argc - 1, argv + 1);
     if (strcmp(a, "bench-check") == 0)
         return cmd_bench_check(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0)

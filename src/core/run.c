@@ -9,6 +9,7 @@
 
 #include "core/faults.h"
 #include "core/ledger.h"
+#include "core/prepare.h"
 #include "core/saturation.h"
 #include "core/sim.h"
 #include "core/world.h"
@@ -321,27 +322,38 @@ static int flush_in_flight(torta_sim *sim, torta_err *e)
     return 0;
 }
 
-int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
+int torta_run_prepare(torta_sim *sim, const torta_run_opts *o, torta_err *e)
 {
-    torta_sim sim;
-    memset(&sim, 0, sizeof sim);
-    sim.config = o->config;
-    sim.warn = o->warn;
-    sim.warn_ud = o->warn_ud;
-    sim.stop_flag = o->stop_flag;
-    sim.req_free = -1;
-    char *tmp = NULL;
+    memset(sim, 0, sizeof *sim);
+    sim->config = o->config;
+    sim->warn = o->warn;
+    sim->warn_ud = o->warn_ud;
+    sim->stop_flag = o->stop_flag;
+    sim->req_free = -1;
     int rc = (!o->trace_path == !o->workload_spec)
                  ? torta_err_set(e, TORTA_EINPUT, "give exactly one of --trace FILE or --workload SPEC")
                  : 0;
     if (!rc)
-        rc = parse_run_params(&sim, o->config, e);
+        rc = parse_run_params(sim, o->config, e);
     if (!rc)
-        rc = torta_world_build(&sim, o->config, o->topology_path, e);
+        rc = torta_world_build(sim, o->config, o->topology_path, e);
     if (!rc)
-        rc = setup_workload(&sim, o, e);
+        rc = setup_workload(sim, o, e);
     if (!rc)
-        rc = measure_saturation(&sim, o, e);
+        rc = measure_saturation(sim, o, e);
+    return rc;
+}
+
+void torta_run_release(torta_sim *sim)
+{
+    sim_free(sim);
+}
+
+int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
+{
+    torta_sim sim;
+    char *tmp = NULL;
+    int rc = torta_run_prepare(&sim, o, e);
     torta_sim_set_hooks(&sim);
     if (!rc && !(sim.rng_service = torta_rng_stream(sim.seed, "service")))
         rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");

@@ -78,8 +78,9 @@ int torta_outdir_commit(const char *tmp, const char *final, torta_err *e)
     if (stat(final, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return torta_err_set(e, TORTA_EINPUT, "--out %s: exists and is not a folder", final);
-        char marker[4096];
+        char marker[4096], bound_marker[4096]; /* a run's output, or `torta-sim bound`'s */
         snprintf(marker, sizeof marker, "%s/summary.json", final);
+        snprintf(bound_marker, sizeof bound_marker, "%s/bound.json", final);
         DIR *d = opendir(final);
         int entries = 0;
         struct dirent *ent;
@@ -87,10 +88,10 @@ int torta_outdir_commit(const char *tmp, const char *final, torta_err *e)
             entries += strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0;
         if (d)
             closedir(d);
-        if (entries > 0 && access(marker, F_OK) != 0)
+        if (entries > 0 && access(marker, F_OK) != 0 && access(bound_marker, F_OK) != 0)
             return torta_err_set(e, TORTA_EINPUT,
                                  "--out %s: the folder exists and is not a torta-sim output (no "
-                                 "summary.json); refusing to replace it", final);
+                                 "summary.json or bound.json); refusing to replace it", final);
         torta_remove_tree(final);
     }
     if (rename(tmp, final) != 0)
