@@ -22,6 +22,8 @@
 
 #include "bound/bound.h"
 
+const char *const torta_bound_method_names[3] = {"auto", "simplex", "interior"};
+
 const char *const torta_bound_cost_names[TORTA_BOUND_N_COSTS] = {"reserved", "on_demand", "spot",
                                                                    "network", "energy_idle"};
 
@@ -373,8 +375,11 @@ int torta_bound_solve(const torta_sim *sim, const torta_bound_demand *d, const t
         rc = check_capacity(sim, d, o->max_load, e);
     if (!rc)
         rc = build(sim, d, o->max_load, r->reserved_rps, g, n_groups, &b, e);
+    int interior = o->method == TORTA_BOUND_INTERIOR ||
+                   (o->method == TORTA_BOUND_AUTO && !rc && glp_get_num_cols(b.lp) > TORTA_BOUND_AUTO_COLS);
+    r->method = interior ? TORTA_BOUND_INTERIOR : TORTA_BOUND_SIMPLEX;
     double t0 = wall_s();
-    int solved = rc ? 0 : solve(b.lp, o->interior, e);
+    int solved = rc ? 0 : solve(b.lp, interior, e);
     r->solve_wall_s = wall_s() - t0;
     if (!rc && solved < 0)
         rc = solved;
@@ -385,7 +390,7 @@ int torta_bound_solve(const torta_sim *sim, const torta_bound_demand *d, const t
         r->rows = glp_get_num_rows(b.lp);
         r->cols = glp_get_num_cols(b.lp);
         r->status = "optimal";
-        collect(sim, d, g, n_groups, &b, o->interior, r);
+        collect(sim, d, g, n_groups, &b, interior, r);
     }
     if (b.lp)
         glp_delete_prob(b.lp);

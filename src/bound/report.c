@@ -73,7 +73,7 @@ cJSON *torta_bound_json(const torta_sim *sim, const torta_bound_demand *d, const
     cJSON_AddNumberToObject(lp, "rows", r->rows);
     cJSON_AddNumberToObject(lp, "cols", r->cols);
     cJSON_AddStringToObject(lp, "status", r->status);
-    cJSON_AddStringToObject(lp, "method", o->interior ? "interior" : "simplex");
+    cJSON_AddStringToObject(lp, "method", torta_bound_method_names[r->method]);
     cJSON_AddNumberToObject(j, "slot_s", d->slot_s);
     cJSON_AddNumberToObject(j, "n_slots", T);
     cJSON_AddNumberToObject(j, "horizon_s", d->horizon_s);

@@ -11,12 +11,12 @@
 #include "core/prepare.h"
 #include "metrics/outdir.h"
 
-enum { O_HELP = 'h', O_BOUND_SLOT = 900, O_MAX_LOAD, O_INTERIOR };
+enum { O_HELP = 'h', O_BOUND_SLOT = 900, O_MAX_LOAD, O_METHOD };
 
 static void usage(FILE *f)
 {
     fputs("usage: torta-sim bound --topology FILE (--trace FILE | --workload SPEC) [--out DIR]\n"
-          "                       [--bound-slot-s S] [--max-load U] [--lp-interior] [run options]\n"
+          "                       [--bound-slot-s S] [--max-load U] [--lp-method M] [run options]\n"
           "\n"
           "The perfect-foresight lower bound on cost: one linear programme (GLPK) over the whole\n"
           "run, with the true demand per origin region and slot known in advance, chooses routing\n"
@@ -26,7 +26,8 @@ static void usage(FILE *f)
           "\n"
           "  --bound-slot-s S    the LP's slot (default: the run's slot_s); coarser keeps it small\n"
           "  --max-load U        highest load allowed: served <= U x saturation capacity (default 1)\n"
-          "  --lp-interior       GLPK's interior-point method instead of the simplex (large LPs)\n"
+          "  --lp-method M       GLPK solver: simplex, interior, or auto (default: the simplex up\n"
+          "                      to 20,000 columns, interior point above: much faster there)\n"
           "  --out DIR           write bound.json, bound_slots.csv, config.json to DIR\n"
           "  --quiet             no summary on stdout\n"
           "  run options: --rate-scale, --duration-s, --trace-format, --config, --set, --seed,\n"
@@ -53,7 +54,7 @@ static void print_summary(const torta_bound_demand *d, const torta_bound_opts *o
     printf("perfect-foresight bound: %lld requests, %d slots of %g s, max load %g\n",
            (long long)d->n_requests, r->n_slots, d->slot_s, o->max_load);
     printf("  LP: %d rows, %d columns, %s (%s)\n", r->rows, r->cols, r->status,
-           o->interior ? "interior point" : "simplex");
+           torta_bound_method_names[r->method]);
     for (int k = 0; k < TORTA_BOUND_N_COSTS; k++)
         printf("  %-12s %14.4f USD\n", torta_bound_cost_names[k], r->cost_usd[k]);
     printf("  %-12s %14.4f USD\n", "total", r->total_usd);
@@ -98,12 +99,12 @@ int cmd_bound(int argc, char **argv)
     static const struct option extra[] = {{"help", no_argument, 0, O_HELP},
                                           {"bound-slot-s", required_argument, 0, O_BOUND_SLOT},
                                           {"max-load", required_argument, 0, O_MAX_LOAD},
-                                          {"lp-interior", no_argument, 0, O_INTERIOR},
+                                          {"lp-method", required_argument, 0, O_METHOD},
                                           {0, 0, 0, 0}};
     struct option *opts = run_options_with(extra);
     run_args a;
     run_args_init(&a, argc);
-    torta_bound_opts o = {1.0, 0};
+    torta_bound_opts o = {1.0, TORTA_BOUND_AUTO};
     double bound_slot_s = 0;
     int c, status = (!opts || !a.sets || !a.owned) ? 1 : 0;
     optind = 1;
@@ -120,8 +121,15 @@ int cmd_bound(int argc, char **argv)
             status = number("bound-slot-s", optarg, 0, 1e9, &bound_slot_s) ? 2 : 0;
         } else if (c == O_MAX_LOAD) {
             status = number("max-load", optarg, 0, 1e6, &o.max_load) ? 2 : 0;
-        } else if (c == O_INTERIOR) {
-            o.interior = 1;
+        } else if (c == O_METHOD) {
+            o.method = -1;
+            for (int k = 0; k < 3; k++)
+                if (strcmp(optarg, torta_bound_method_names[k]) == 0)
+                    o.method = k;
+            if (o.method < 0) {
+                fprintf(stderr, "torta-sim: error: --lp-method %s: expected simplex, interior or auto\n", optarg);
+                status = 2;
+            }
         } else {
             usage(stderr);
             status = 2;

@@ -80,7 +80,7 @@ def reserved_enough(tmp):
     check("reserved enough: total = reserved + their idle energy",
           close(c["total"], 3 * RES * h / 3600 + 3 * h * IDLE_USD_PER_S), c["total"])
     check("bound.json: LP size and status", b["lp"]["status"] == "optimal" and b["lp"]["rows"] > 0 and
-          b["lp"]["cols"] > 0 and b["slot_s"] == 60 and b["max_load"] == 1, b["lp"])
+          b["lp"]["cols"] > 0 and b["lp"]["method"] == "simplex" and b["slot_s"] == 60 and b["max_load"] == 1, b["lp"])
 
 
 def step(tmp):
@@ -211,7 +211,7 @@ def against_run(tmp):
     check("same inputs: byte-identical bound.json and bound_slots.csv",
           filecmp.cmp(os.path.join(tmp, "b1/bound.json"), os.path.join(tmp, "b2/bound.json"), shallow=False) and
           filecmp.cmp(os.path.join(tmp, "b1/bound_slots.csv"), os.path.join(tmp, "b2/bound_slots.csv"), shallow=False))
-    b3, _ = bound(os.path.join(tmp, "b1"), *args, "--lp-interior")  # replaces an earlier bound's folder
+    b3, _ = bound(os.path.join(tmp, "b1"), *args, "--lp-method", "interior")  # replaces an earlier bound's folder
     check("interior point: the same optimum", close(b3["cost_usd"]["total"], bc["total"], 1e-5) and
           b3["lp"]["method"] == "interior", f"{b3['cost_usd']['total']:.6f} vs {bc['total']:.6f}")
 
