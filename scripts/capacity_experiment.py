@@ -2,7 +2,7 @@
 """Capacity over time on the cloud-region graph (docs/results.md, "Capacity over time").
 
     /usr/bin/python3 scripts/capacity_experiment.py [--out results/capacity] [--build build]
-        [--seeds 1-3] [--rate 80] [--micro least-loaded] [--jobs N]
+        [--seeds 1-3] [--rate 80] [--micro lect] [--jobs N]
 
 A diurnal day (ShareGPT lengths, regional peaks following each region's time zone) over the 16
 cloud regions, H100 servers with Llama-2-70B. Three sizings (configs/experiments/capacity/):
@@ -12,9 +12,10 @@ cloud regions, H100 servers with Llama-2-70B. Three sizings (configs/experiments
 It prints (and writes to OUT/capacity.md) three markdown tables:
   1. the load regime of each sizing under local routing (mean and max region load, share of
      region-slots over capacity), load = offered requests/s / saturation capacity;
-  2. policies on the global-peak sizing, all with the same server-level scheduler (--micro):
-     static (every server on), reactive autoscaling with least-loaded routing, local routing,
-     skylb and torta-no-rl with the reactive autoscaler, and the perfect-foresight bound when
+  2. policies on the global-peak sizing, all with the same server-level scheduler (--micro) but
+     SkyLB, which brings its own (selective pushing): static (every server on), reactive
+     autoscaling with least-loaded routing, local routing and skylb with the reactive
+     autoscaler, torta-no-rl with its own capacity plan, and the perfect-foresight bound when
      this build has `torta-sim bound`; with the share of the static-to-bound cost gap closed;
   3. SkyLB's headline: reserve per region for its own peak (local routing) against reserve for
      the global peak (skylb routing), next to the paper's reported 25% lower serving cost.
@@ -89,13 +90,14 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--seeds", default="1-3")
     ap.add_argument("--rate", type=float, default=80)
-    ap.add_argument("--micro", default="least-loaded")
+    ap.add_argument("--micro", default="lect")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     sim = os.path.join(args.build, "torta-sim")
     os.makedirs(args.out, exist_ok=True)
     md = [f"Cloud-region graph (16 regions), diurnal day at {args.rate:g} requests/s (ShareGPT lengths), "
-          f"H100 x4 servers with Llama-2-70B, 300 s slots, micro `{args.micro}` for every policy, "
+          f"H100 x4 servers with Llama-2-70B, 300 s slots, micro `{args.micro}` for every policy but skylb "
+          f"(its own selective pushing, `skylb-push`), "
           f"seeds {args.seeds} (mean ± 95% CI).", ""]
     md.append("```\n" + run([sim, "capacity", "--topology", TOPO, "--workload", workload(args.rate),
                               "--config", os.path.join(CFG, "global-peak.json")]) + "```")

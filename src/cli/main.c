@@ -1,5 +1,6 @@
 /* torta-sim: command-line entry point. Subcommands: run (the default), train, compare, sweep,
- * bench-check, capacity, ot; plus --help, --version and --list-schedulers. Only this layer prints or exits. */
+ * bench-check, capacity, bound, rerun, ot; plus --help, --version and --list-schedulers. Only
+ * this layer prints or exits. */
 #include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ static void usage(FILE *f)
           "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
           "       torta-sim capacity --topology FILE (--trace FILE | --workload SPEC) [--csv]  (capacity --help)\n"
           "       torta-sim rerun DIR [--out NEW]     (repeat a run from its output folder)\n"
+          "       torta-sim bound --topology FILE (--trace FILE | --workload SPEC) [--out DIR] (bound --help)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
           "       torta-sim --list-schedulers | --help | --version\n"
           "\n"
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(a, "sweep") == 0)
         return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(a, "bound") == 0)
+        return cmd_bound(argc - 1, argv + 1);
     if (strcmp(a, "bench-check") == 0)
         return cmd_bench_check(argc - 1, argv + 1);
     if (strcmp(a, "capacity") == 0)

@@ -9,6 +9,7 @@
 
 #include "core/faults.h"
 #include "core/ledger.h"
+#include "core/prepare.h"
 #include "core/saturation.h"
 #include "core/sim.h"
 #include "core/world.h"
@@ -410,6 +411,23 @@ int torta_saturation_table(const torta_run_opts *o, cJSON **table, torta_err *e)
     else
         *table = arr;
     return rc;
+}
+
+int torta_run_prepare(torta_sim *sim, const torta_run_opts *o, torta_err *e)
+{
+    memset(sim, 0, sizeof *sim);
+    sim->config = o->config;
+    sim->warn = o->warn;
+    sim->warn_ud = o->warn_ud;
+    sim->stop_flag = o->stop_flag;
+    sim->req_free = -1;
+    int rc = build_world(sim, o, e);
+    return rc ? rc : stop_requested(sim, e);
+}
+
+void torta_run_release(torta_sim *sim)
+{
+    sim_free(sim);
 }
 
 /* config.json: the effective configuration, plus the run record when the caller gave one. */
