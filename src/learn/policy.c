@@ -2,6 +2,7 @@
  * metadata); allocation, metadata and the optimiser step. */
 #include "torta/policy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,45 @@ int torta_policy_set_extra(torta_policy *p, const cJSON *extra, torta_err *e)
     return 0;
 }
 
+/* Field k (0-based) of a fingerprint "topology/R<n>/H<h>/slot<s>/<hash>", or "" when absent. */
+static void fp_field(const char *fp, int k, char *out, size_t n)
+{
+    for (; k > 0 && fp; k--)
+        if ((fp = strchr(fp, '/')))
+            fp++;
+    size_t len = fp ? strcspn(fp, "/") : 0;
+    snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), fp ? fp : "");
+}
+
+/* Says which setting a policy was trained for differs from this run, and the value to use. */
+static int fingerprint_mismatch(const char *origin, const char *trained, const char *run, torta_err *e)
+{
+    static const char *const what[] = {
+        "topology (network name)", "number of regions",
+        "forecast horizon (scheduler.macro_params.forecast.horizon_slots = %s)",
+        "slot length (run with --slot-s %s)",
+        "regions' servers or latencies (region names, servers per region or path latencies)"};
+    char a[128], b[128];
+    /* Only the macro layer's "topology/R<n>/H<h>/slot<s>/<hash>" has these fields. */
+    fp_field(trained, 3, a, sizeof a);
+    fp_field(run, 3, b, sizeof b);
+    int macro_shaped = strncmp(a, "slot", 4) == 0 && strncmp(b, "slot", 4) == 0;
+    for (int k = 0; k < 5 && macro_shaped; k++) {
+        fp_field(trained, k, a, sizeof a);
+        fp_field(run, k, b, sizeof b);
+        if (strcmp(a, b) == 0)
+            continue;
+        char hint[160];
+        const char *value = k == 2 ? a + 1 : k == 3 ? a + 4 : "";
+        snprintf(hint, sizeof hint, what[k], value);
+        return torta_err_set(e, TORTA_EINPUT, "%s: the policy was trained with a different %s: '%s', this run "
+                             "has '%s' (or train a policy for this configuration: configs/policies/COMMANDS.md)",
+                             origin, hint, a, b);
+    }
+    return torta_err_set(e, TORTA_EINPUT, "%s: meta.fingerprint: policy was trained for '%s', this run "
+                         "has '%s'", origin, trained, run);
+}
+
 int torta_policy_check(const torta_policy *p, const char *origin, const char *fingerprint,
                        size_t n_features, const char *const *names, torta_err *e)
 {
@@ -161,9 +201,7 @@ int torta_policy_check(const torta_policy *p, const char *origin, const char *fi
         }
     }
     if (fingerprint && p->fingerprint && strcmp(fingerprint, p->fingerprint) != 0)
-        return torta_err_set(e, TORTA_EINPUT,
-                             "%s: meta.fingerprint: policy was trained for '%s', this run has '%s'",
-                             origin, p->fingerprint, fingerprint);
+        return fingerprint_mismatch(origin, p->fingerprint, fingerprint, e);
     return 0;
 }
 

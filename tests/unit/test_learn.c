@@ -621,6 +621,14 @@ START_TEST(test_json_round_trip_exact)
     ck_assert_int_eq(torta_policy_check(&f, path, "topo:geant:0000", 4, names, &e), TORTA_EINPUT);
     ck_assert_str_eq(e.msg, "build-test-learn-policy.json: meta.fingerprint: policy was trained "
                             "for 'topo:abilene:3f2a', this run has 'topo:geant:0000'");
+    /* A macro policy's fingerprint names the setting that differs and the value to use. */
+    OK(torta_policy_set_fingerprint(&f, "Abilene/R11/H4/slot300/00ff", &e));
+    ck_assert_int_eq(torta_policy_check(&f, path, "Abilene/R11/H4/slot60/00ff", 4, names, &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "slot length (run with --slot-s 300)") != NULL, "%s", e.msg);
+    ck_assert_int_eq(torta_policy_check(&f, path, "Abilene/R11/H8/slot300/00ff", 4, names, &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "forecast.horizon_slots = 4") != NULL, "%s", e.msg);
+    ck_assert_int_eq(torta_policy_check(&f, path, "Abilene/R11/H4/slot300/0100", 4, names, &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "servers per region") != NULL, "%s", e.msg);
     const char *swapped[] = {"demand_o0", "price_r0", "backlog_r0", "hour_sin"};
     ck_assert_int_eq(torta_policy_check(&f, path, NULL, 4, swapped, &e), TORTA_EINPUT);
     ck_assert_str_eq(e.msg, "build-test-learn-policy.json: meta.features[1]: policy was trained "
