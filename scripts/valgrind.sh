@@ -3,6 +3,7 @@
 # definite leak: the quick-start run (Abilene GML + Azure conversation trace), a synthetic
 # diurnal day on the cloud-region JSON graph with TORTA's OT planner and faults, a Mooncake
 # trace with exact OT (network simplex) and a user config, a short `train` and a run of the trained policy,
+# servers starting, draining and preempted under TORTA's capacity plan, the `bound` LP, `capacity`,
 # the `ot` subcommand, and bad-input runs (their error paths must free everything too).
 #
 #   scripts/valgrind.sh            uses $TORTA_SIM, else build/torta-sim (scripts/setup.sh builds it)
@@ -53,6 +54,15 @@ run train 0 train --macro torta --topology topologies/Abilene.gml --workload poi
   --episodes 2 --policy-out "$tmp/policy.json"
 run trained 0 --topology topologies/Abilene.gml --workload poisson:rate_per_s=2,duration_s=600,input_tokens=300,output_tokens=50 \
   --macro torta --set scheduler.macro_params.policy="$tmp/policy.json" --quiet
+run capacity 0 --topology topologies/Abilene.gml \
+  --workload diurnal:rate_per_s=4,duration_s=7200,lengths=traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv \
+  --set 'regions.servers=[{"gpu":"a100-80gb","model":"llama2-70b","tp":4,"count":1},{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2,"class":"spot"},{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2,"class":"on_demand"}]' \
+  --macro torta-no-rl --set capacity.spot_preemptions_per_h=2 --set capacity.spot_notice_s=0 --quiet --out "$tmp/capacity"
+run bound 0 bound --topology topologies/Abilene.gml \
+  --workload diurnal:rate_per_s=4,duration_s=7200,lengths=traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv \
+  --set 'regions.servers=[{"gpu":"a100-80gb","model":"llama2-70b","tp":4,"count":1},{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2,"class":"on_demand"}]' \
+  --bound-slot-s 600 --quiet --out "$tmp/bound"
+run saturation 0 capacity --topology topologies/Abilene.gml --trace traces/AzureLLMInferenceTrace_conv.csv
 run ot 0 ot --cost tests/fixtures/ot/hand3x3_cost.csv --source tests/fixtures/ot/hand3x3_a.csv \
   --target tests/fixtures/ot/hand3x3_b.csv --reg 0.05
 run bad_trace 2 --topology topologies/Abilene.gml --trace "$tmp/backwards.csv" --quiet
