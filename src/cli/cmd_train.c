@@ -35,7 +35,7 @@ static double num(const cJSON *s, const char *a, const char *b, const char *c)
 }
 
 static int save_policy(torta_macro_learner *l, const char *macro, long episodes, double seed,
-                       const char *path, torta_err *e)
+                       long per_update, const char *path, torta_err *e)
 {
     torta_policy *p = torta_ppo_policy(l->ppo);
     int rc = torta_policy_set_fingerprint(p, l->fingerprint, e);
@@ -48,6 +48,8 @@ static int save_policy(torta_macro_learner *l, const char *macro, long episodes,
     cJSON_AddStringToObject(extra, "scheduler", macro);
     cJSON_AddNumberToObject(extra, "episodes", (double)episodes);
     cJSON_AddNumberToObject(extra, "seed", seed);
+    if (per_update > 1) /* (absent: one, as in files written before the option) */
+        cJSON_AddNumberToObject(extra, "episodes_per_update", (double)per_update);
     if (!rc)
         rc = torta_policy_set_extra(p, extra, e);
     cJSON_Delete(extra);
@@ -365,7 +367,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "torta-sim: error: no episode ran; nothing to save\n");
         status = 1;
     }
-    if (!status && do_macro && save_policy(&l, macro, done, seed0, policy_out, &e))
+    if (!status && do_macro && save_policy(&l, macro, done, seed0, K, policy_out, &e))
         status = cli_fail(&e);
     if (!status && do_micro &&
         torta_micro_learner_save(&ml, done, seed0, do_macro ? micro_out : policy_out, &e))

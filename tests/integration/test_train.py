@@ -96,6 +96,8 @@ def main():
                   p1.returncode == 0 and p3.returncode == 0, (p1.stderr + p3.stderr)[-400:])
             check(f"{macro}, episodes_per_update=3: --jobs 1 and --jobs 3 write byte-identical files",
                   filecmp.cmp(pol1, pol3, shallow=False) and filecmp.cmp(c1, c3, shallow=False))
+            extra = json.load(open(pol3))["meta"]["extra"] if p3.returncode == 0 else {}
+            check(f"{macro}: the policy records episodes_per_update", extra.get("episodes_per_update") == 3, extra)
             rows = list(csv.DictReader(open(c3))) if p3.returncode == 0 else []
             check(f"{macro}: one curve row per episode, in order", [int(r["episode"]) for r in rows] == list(range(7)))
         # The default (one episode per update) is today's training: --jobs changes nothing, says so.
