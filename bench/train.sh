@@ -10,7 +10,8 @@
 #     same policy and curve bytes. With one serial episode, the ideal speed-up with N workers is
 #     (1 + I K) / (1 + I ceil(K / N)).
 # Figures only, not a test; wall-clock figures on a shared machine are noisy (the load average
-# is printed before and after).
+# is printed before and after, and the CPU time beside the wall time: with other jobs on the
+# cores, workers wait for a core and the wall-time speed-up falls while the CPU time holds).
 # Usage: bench/train.sh [build dir] [episodes for (1), default 4] [K, default 8] [I, default 2]
 #                       [R, default 3]      (BENCH_TRAIN_SKIP_SERIAL=1 skips part 1)
 set -euo pipefail
@@ -38,6 +39,7 @@ train() { # topology, rate, servers, rl json, episodes, out prefix, extra args..
 }
 
 now() { date +%s.%N; }
+TIMEFORMAT='%R %U %S'
 
 measure() { # label, topology, rate, servers
   local label=$1 t0 t1
@@ -65,19 +67,18 @@ rlk=${rl%\}}', "episodes_per_update": '$K'}'
 echo "(2) train --jobs N, Abilene default, rl.episodes_per_update=$K: $n episodes, $rounds rounds interleaved, median wall time"
 for ((r = 0; r < rounds; r++)); do
   for j in "${jobs_list[@]}"; do
-    t0=$(now)
-    train topologies/Abilene.gml 38 "$two" "$rlk" "$n" "$tmp/j$j" --jobs "$j"
-    t1=$(now)
-    echo "$j $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" >>"$tmp/times"
+    # wall, and CPU (user + sys, workers included): the load of other jobs shows in the first
+    { time train topologies/Abilene.gml 38 "$two" "$rlk" "$n" "$tmp/j$j" --jobs "$j"; } 2>"$tmp/t"
+    echo "$j $(tail -1 "$tmp/t")" >>"$tmp/times"
   done
 done
 same=yes
 for j in "${jobs_list[@]}"; do
   cmp -s "$tmp/j1.json" "$tmp/j$j.json" && cmp -s "$tmp/j1.csv" "$tmp/j$j.csv" || same=NO
 done
-printf "%6s %10s %12s %9s %9s  %s\n" jobs "median s" "s/episode" speed-up ideal "all rounds (s)"
+printf "%6s %10s %12s %9s %9s %9s  %s\n" jobs "median s" "s/episode" speed-up ideal "CPU s" "all rounds (wall s)"
 for j in "${jobs_list[@]}"; do
-  awk -v j="$j" -v n="$n" -v K="$K" -v I="$iters" '$1 == j { t[++m] = $2 }
+  awk -v j="$j" -v n="$n" -v K="$K" -v I="$iters" '$1 == j { t[++m] = $2; c[m] = $3 + $4 }
     $1 == 1 { b[++k] = $2 }
     function med(a, c,   i, x, y, s) {
       for (i = 1; i <= c; i++) s[i] = a[i]
@@ -86,7 +87,7 @@ for j in "${jobs_list[@]}"; do
     END {
       all = ""; for (i = 1; i <= m; i++) all = all sprintf(" %.1f", t[i])
       mt = med(t, m); mb = med(b, k); waves = int((K + j - 1) / j)
-      printf "%6d %10.1f %12.2f %8.2fx %8.2fx %s\n", j, mt, mt / n, mb / mt, n / (1 + I * waves), all }' "$tmp/times"
+      printf "%6d %10.1f %12.2f %8.2fx %8.2fx %9.1f %s\n", j, mt, mt / n, mb / mt, n / (1 + I * waves), med(c, m), all }' "$tmp/times"
 done
 echo "policy and curve identical for every N: $same"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
