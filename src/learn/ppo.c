@@ -321,7 +321,10 @@ void torta_ppo_export(const torta_ppo *p, double *out)
     for (size_t t = 0; t < p->n; t++) {
         memcpy(out, p->obs + t * od, od * sizeof *out);
         memcpy(out + od, p->act + t * ad, ad * sizeof *out);
-        memcpy(out + od + ad, p->target + t * ad, ad * sizeof *out);
+        if (p->has_target[t])
+            memcpy(out + od + ad, p->target + t * ad, ad * sizeof *out);
+        else /* never written: keep the rows free of uninitialised bytes */
+            memset(out + od + ad, 0, ad * sizeof *out);
         out += od + 2 * ad;
         *out++ = p->logp[t];
         *out++ = p->rew[t];
