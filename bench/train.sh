@@ -13,7 +13,8 @@
 # is printed before and after, and the CPU time beside the wall time: with other jobs on the
 # cores, workers wait for a core and the wall-time speed-up falls while the CPU time holds).
 # Usage: bench/train.sh [build dir] [episodes for (1), default 4] [K, default 8] [I, default 2]
-#                       [R, default 3]      (BENCH_TRAIN_SKIP_SERIAL=1 skips part 1)
+#                       [R, default 3]      (BENCH_TRAIN_SKIP_SERIAL=1 skips part 1;
+#                                            BENCH_TRAIN_QUIET=S: see wait_quiet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build}/torta-sim
@@ -39,6 +40,20 @@ train() { # topology, rate, servers, rl json, episodes, out prefix, extra args..
 }
 
 now() { date +%s.%N; }
+# BENCH_TRAIN_QUIET=S: before each timed run, wait (at most S seconds) until no other process
+# is runnable for 5 one-second samples in a row (on a shared machine, other jobs come in
+# bursts); the table counts the runs that started quiet.
+wait_quiet() {
+  local limit=${BENCH_TRAIN_QUIET:-0} calm=0 waited=0 running
+  [ "$limit" -gt 0 ] || return 1
+  while [ $calm -lt 5 ]; do
+    [ $waited -ge "$limit" ] && return 1
+    running=$(cut -d' ' -f4 /proc/loadavg | cut -d/ -f1) # counts this reader
+    if [ "$running" -le 1 ]; then calm=$((calm + 1)); else calm=0; fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
 TIMEFORMAT='%R %U %S'
 
 measure() { # label, topology, rate, servers
@@ -68,17 +83,19 @@ echo "(2) train --jobs N, Abilene default, rl.episodes_per_update=$K: $n episode
 for ((r = 0; r < rounds; r++)); do
   for j in "${jobs_list[@]}"; do
     # wall, and CPU (user + sys, workers included): the load of other jobs shows in the first
+    quiet=0
+    wait_quiet && quiet=1
     { time train topologies/Abilene.gml 38 "$two" "$rlk" "$n" "$tmp/j$j" --jobs "$j"; } 2>"$tmp/t"
-    echo "$j $(tail -1 "$tmp/t")" >>"$tmp/times"
+    echo "$j $(tail -1 "$tmp/t") $quiet" >>"$tmp/times"
   done
 done
 same=yes
 for j in "${jobs_list[@]}"; do
   cmp -s "$tmp/j1.json" "$tmp/j$j.json" && cmp -s "$tmp/j1.csv" "$tmp/j$j.csv" || same=NO
 done
-printf "%6s %10s %12s %9s %9s %9s  %s\n" jobs "median s" "s/episode" speed-up ideal "CPU s" "all rounds (wall s)"
+printf "%6s %10s %12s %9s %9s %9s %6s  %s\n" jobs "median s" "s/episode" speed-up ideal "CPU s" quiet "all rounds (wall s)"
 for j in "${jobs_list[@]}"; do
-  awk -v j="$j" -v n="$n" -v K="$K" -v I="$iters" '$1 == j { t[++m] = $2; c[m] = $3 + $4 }
+  awk -v j="$j" -v n="$n" -v K="$K" -v I="$iters" '$1 == j { t[++m] = $2; c[m] = $3 + $4; q += $5 }
     $1 == 1 { b[++k] = $2 }
     function med(a, c,   i, x, y, s) {
       for (i = 1; i <= c; i++) s[i] = a[i]
@@ -87,7 +104,7 @@ for j in "${jobs_list[@]}"; do
     END {
       all = ""; for (i = 1; i <= m; i++) all = all sprintf(" %.1f", t[i])
       mt = med(t, m); mb = med(b, k); waves = int((K + j - 1) / j)
-      printf "%6d %10.1f %12.2f %8.2fx %8.2fx %9.1f %s\n", j, mt, mt / n, mb / mt, n / (1 + I * waves), med(c, m), all }' "$tmp/times"
+      printf "%6d %10.1f %12.2f %8.2fx %8.2fx %9.1f %3d/%-2d %s\n", j, mt, mt / n, mb / mt, n / (1 + I * waves), med(c, m), q, m, all }' "$tmp/times"
 done
 echo "policy and curve identical for every N: $same"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
