@@ -9,6 +9,7 @@
 #     iterations), R rounds interleaved over N, medians; it also checks that every N wrote the
 #     same policy and curve bytes. With one serial episode, the ideal speed-up with N workers is
 #     (1 + I K) / (1 + I ceil(K / N)).
+# A control beside it: N independent runs at once, the speed-up the machine itself allows.
 # Figures only, not a test; wall-clock figures on a shared machine are noisy (the load average
 # is printed before and after, and the CPU time beside the wall time: with other jobs on the
 # cores, workers wait for a core and the wall-time speed-up falls while the CPU time holds).
@@ -87,6 +88,10 @@ for ((r = 0; r < rounds; r++)); do
     wait_quiet && quiet=1
     { time train topologies/Abilene.gml 38 "$two" "$rlk" "$n" "$tmp/j$j" --jobs "$j"; } 2>"$tmp/t"
     echo "$j $(tail -1 "$tmp/t") $quiet" >>"$tmp/times"
+    # Control: what the machine allows now. j independent 2-episode runs at once; with j free
+    # cores they take as long as one alone.
+    { time (for ((c = 0; c < j; c++)); do train topologies/Abilene.gml 38 "$two" "$rl" 2 "$tmp/c$c" & done; wait); } 2>"$tmp/t"
+    echo "$j $(tail -1 "$tmp/t" | cut -d' ' -f1)" >>"$tmp/control"
   done
 done
 same=yes
@@ -105,6 +110,15 @@ for j in "${jobs_list[@]}"; do
       all = ""; for (i = 1; i <= m; i++) all = all sprintf(" %.1f", t[i])
       mt = med(t, m); mb = med(b, k); waves = int((K + j - 1) / j)
       printf "%6d %10.1f %12.2f %8.2fx %8.2fx %9.1f %3d/%-2d %s\n", j, mt, mt / n, mb / mt, n / (1 + I * waves), med(c, m), q, m, all }' "$tmp/times"
+done
+echo "control: N independent 2-episode runs at once; capacity = N x (one alone) / (N at once), N if the cores are free"
+for j in "${jobs_list[@]}"; do
+  awk -v j="$j" '$1 == j { t[++m] = $2 } $1 == 1 { b[++k] = $2 }
+    function med(a, c,   i, x, y, s) {
+      for (i = 1; i <= c; i++) s[i] = a[i]
+      for (x = 1; x <= c; x++) for (y = x + 1; y <= c; y++) if (s[y] < s[x]) { v = s[x]; s[x] = s[y]; s[y] = v }
+      return c % 2 ? s[(c + 1) / 2] : (s[c / 2] + s[c / 2 + 1]) / 2 }
+    END { printf "%6d at once: median %.1f s, capacity %.2f\n", j, med(t, m), j * med(b, k) / med(t, m) }' "$tmp/control"
 done
 echo "policy and curve identical for every N: $same"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
