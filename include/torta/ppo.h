@@ -83,6 +83,20 @@ int torta_ppo_reward(torta_ppo *p, double reward, int done, torta_err *e);
 size_t torta_ppo_size(const torta_ppo *p);
 int torta_ppo_full(const torta_ppo *p);
 
+/* Grows the buffer to hold at least `rows` transitions (it starts with cfg.horizon). */
+int torta_ppo_reserve(torta_ppo *p, size_t rows, torta_err *e);
+/* Restarts the action-sampling stream from `seed` ("learn.act" under it): episodes that must
+ * not depend on each other's draws (parallel training) each get their own. */
+int torta_ppo_reseed_act(torta_ppo *p, uint64_t seed, torta_err *e);
+
+/* Moving closed transitions between trainers (parallel training): torta_ppo_export writes the
+ * torta_ppo_size(p) stored transitions as rows of torta_ppo_row_doubles(p) doubles;
+ * torta_ppo_import appends such rows (growing the buffer); torta_ppo_clear empties it. */
+size_t torta_ppo_row_doubles(const torta_ppo *p);
+void torta_ppo_export(const torta_ppo *p, double *out);
+int torta_ppo_import(torta_ppo *p, size_t n, const double *rows, torta_err *e);
+void torta_ppo_clear(torta_ppo *p);
+
 /* GAE(lambda) on arrays (exposed for tests): adv_t = sum_k (gamma lambda)^k delta_{t+k},
  * delta_t = r_t + gamma (1 - done_t) V_{t+1} - V_t, with V_n = last_value; ret = adv + value. */
 void torta_gae(size_t n, const double *reward, const double *value, const int *done,

@@ -19,8 +19,9 @@ struct torta_ppo {
     torta_ppo_aux_fn aux;
     void *aux_ctx;
     size_t n; /* closed transitions */
+    size_t cap; /* buffer rows: cfg.horizon, or more after torta_ppo_reserve */
     int open; /* a transition awaits its reward */
-    /* buffer, horizon rows */
+    /* buffer, cap rows */
     double *obs, *act, *target, *logp, *rew, *val, *adv, *ret;
     int *done, *has_target;
     size_t *perm;
@@ -120,6 +121,38 @@ static int make_nets(torta_ppo *p, const torta_policy *init, uint64_t seed, tort
     return rc;
 }
 
+/* Grows every buffer array to `rows` rows (realloc keeps the stored transitions). */
+#define GROW(field, per_row)                                                                     \
+    do {                                                                                         \
+        void *q_ = realloc(p->field, rows * (per_row) * sizeof *p->field);                       \
+        if (!q_)                                                                                 \
+            return torta_err_set(e, TORTA_ENOMEM, "ppo: out of memory");                         \
+        p->field = q_;                                                                           \
+    } while (0)
+
+int torta_ppo_reserve(torta_ppo *p, size_t rows, torta_err *e)
+{
+    if (rows <= p->cap)
+        return 0;
+    if (p->cap > 0 && rows < 2 * p->cap)
+        rows = 2 * p->cap; /* amortised growth: an episode reserves one row at a time */
+    size_t od = p->cfg.obs_dim, ad = p->cfg.act_dim;
+    GROW(obs, od);
+    GROW(act, ad);
+    GROW(target, ad);
+    GROW(logp, 1);
+    GROW(rew, 1);
+    GROW(val, 1);
+    GROW(adv, 1);
+    GROW(ret, 1);
+    GROW(done, 1);
+    GROW(has_target, 1);
+    GROW(perm, 1);
+    p->cap = rows;
+    return 0;
+}
+#undef GROW
+
 int torta_ppo_create(torta_ppo **out, const torta_ppo_cfg *cfg, uint64_t seed,
                      const torta_policy *init, torta_err *e)
 {
@@ -135,7 +168,7 @@ int torta_ppo_create(torta_ppo **out, const torta_ppo_cfg *cfg, uint64_t seed,
         goto fail;
     if (!cfg->normalize_obs)
         p->pol.norm.frozen = 1;
-    size_t H = cfg->horizon, od = cfg->obs_dim, ad = cfg->act_dim;
+    size_t H = cfg->horizon, ad = cfg->act_dim;
     torta_param_group g[2];
     size_t k = torta_policy_groups(&p->pol, g);
     if ((rc = torta_adam_init(&p->opt_actor, g[0].n + (k > 1 ? g[1].n : 0), cfg->lr_actor, e))
@@ -145,24 +178,13 @@ int torta_ppo_create(torta_ppo **out, const torta_ppo_cfg *cfg, uint64_t seed,
         goto fail;
     p->r_act = torta_rng_stream(seed, "learn.act");
     p->r_shuffle = torta_rng_stream(seed, "learn.shuffle");
-    p->obs = malloc(H * od * sizeof *p->obs);
-    p->act = malloc(H * ad * sizeof *p->act);
-    p->target = malloc(H * ad * sizeof *p->target);
-    p->logp = malloc(H * sizeof *p->logp);
-    p->rew = malloc(H * sizeof *p->rew);
-    p->val = malloc(H * sizeof *p->val);
-    p->adv = malloc(H * sizeof *p->adv);
-    p->ret = malloc(H * sizeof *p->ret);
-    p->done = malloc(H * sizeof *p->done);
-    p->has_target = malloc(H * sizeof *p->has_target);
-    p->perm = malloc(H * sizeof *p->perm);
     p->aux_grad = malloc(ad * sizeof *p->aux_grad);
-    if (!p->r_act || !p->r_shuffle || !p->obs || !p->act || !p->target || !p->logp || !p->rew
-        || !p->val || !p->adv || !p->ret || !p->done || !p->has_target || !p->perm
-        || !p->aux_grad) {
+    if (!p->r_act || !p->r_shuffle || !p->aux_grad) {
         rc = torta_err_set(e, TORTA_ENOMEM, "ppo: out of memory");
         goto fail;
     }
+    if ((rc = torta_ppo_reserve(p, H, e)))
+        goto fail;
     *out = p;
     return 0;
 fail:
@@ -238,7 +260,7 @@ int torta_ppo_act(torta_ppo *p, const double *obs, double *action, torta_err *e)
 {
     if (p->open)
         return torta_err_set(e, TORTA_EINTERNAL, "ppo: act called twice without a reward");
-    if (p->n >= p->cfg.horizon)
+    if (p->n >= p->cap)
         return torta_err_set(e, TORTA_EINTERNAL, "ppo: buffer full (%zu); call torta_ppo_update",
                              p->n);
     size_t od = p->cfg.obs_dim, ad = p->cfg.act_dim, t = p->n;
@@ -275,6 +297,68 @@ int torta_ppo_reward(torta_ppo *p, double reward, int done, torta_err *e)
     p->n++;
     p->open = 0;
     return 0;
+}
+
+int torta_ppo_reseed_act(torta_ppo *p, uint64_t seed, torta_err *e)
+{
+    gsl_rng *r = torta_rng_stream(seed, "learn.act");
+    if (!r)
+        return torta_err_set(e, TORTA_ENOMEM, "ppo: out of memory");
+    gsl_rng_free(p->r_act);
+    p->r_act = r;
+    return 0;
+}
+
+/* Rollout rows: normalised obs, action, target, then logp, reward, value, done, has_target. */
+size_t torta_ppo_row_doubles(const torta_ppo *p)
+{
+    return p->cfg.obs_dim + 2 * p->cfg.act_dim + 5;
+}
+
+void torta_ppo_export(const torta_ppo *p, double *out)
+{
+    size_t od = p->cfg.obs_dim, ad = p->cfg.act_dim;
+    for (size_t t = 0; t < p->n; t++) {
+        memcpy(out, p->obs + t * od, od * sizeof *out);
+        memcpy(out + od, p->act + t * ad, ad * sizeof *out);
+        if (p->has_target[t])
+            memcpy(out + od + ad, p->target + t * ad, ad * sizeof *out);
+        else /* never written: keep the rows free of uninitialised bytes */
+            memset(out + od + ad, 0, ad * sizeof *out);
+        out += od + 2 * ad;
+        *out++ = p->logp[t];
+        *out++ = p->rew[t];
+        *out++ = p->val[t];
+        *out++ = p->done[t];
+        *out++ = p->has_target[t];
+    }
+}
+
+int torta_ppo_import(torta_ppo *p, size_t n, const double *rows, torta_err *e)
+{
+    if (p->open)
+        return torta_err_set(e, TORTA_EINTERNAL, "ppo: import with a transition awaiting reward");
+    size_t od = p->cfg.obs_dim, ad = p->cfg.act_dim;
+    int rc = torta_ppo_reserve(p, p->n + n, e);
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t t = p->n++;
+        memcpy(p->obs + t * od, rows, od * sizeof *rows);
+        memcpy(p->act + t * ad, rows + od, ad * sizeof *rows);
+        memcpy(p->target + t * ad, rows + od + ad, ad * sizeof *rows);
+        rows += od + 2 * ad;
+        p->logp[t] = *rows++;
+        p->rew[t] = *rows++;
+        p->val[t] = *rows++;
+        p->done[t] = *rows++ != 0.0;
+        p->has_target[t] = *rows++ != 0.0;
+    }
+    return rc;
+}
+
+void torta_ppo_clear(torta_ppo *p)
+{
+    p->n = 0;
+    p->open = 0;
 }
 
 void torta_gae(size_t n, const double *reward, const double *value, const int *done,

@@ -1,6 +1,7 @@
 """`torta-sim train`: a short training run writes a policy and a learning curve, the same command
 twice gives byte-identical files, the policy drives `--macro torta`, and a policy used on another
-topology or by another variant is refused with a clear error."""
+topology or by another variant is refused with a clear error. Parallel training
+(rl.episodes_per_update, --jobs) writes the same files for 1 and 3 worker processes."""
 import csv
 import filecmp
 import json
@@ -84,6 +85,38 @@ def main():
         p = subprocess.run([SIM, "train", *COMMON, "--macro", "least-loaded", "--policy-out", os.path.join(tmp, "x.json")],
                            capture_output=True, text=True)
         check("nothing to train for a heuristic", p.returncode == 2 and "nothing to train" in p.stderr)
+
+        # Parallel training: iterations of K episodes with one policy; the files do not depend
+        # on the number of worker processes (3 workers, and K not dividing the episodes).
+        per3 = ("--set", "scheduler.macro_params.rl.episodes_per_update=3", "--episodes", "7")
+        for macro in ("torta", "rl-only"):
+            runs = [train(tmp, f"par-{macro}-{j}", *per3, "--macro", macro, "--jobs", str(j)) for j in (1, 3)]
+            (p1, pol1, c1), (p3, pol3, c3) = runs
+            check(f"{macro}, episodes_per_update=3: --jobs 1 and --jobs 3 exit 0",
+                  p1.returncode == 0 and p3.returncode == 0, (p1.stderr + p3.stderr)[-400:])
+            check(f"{macro}, episodes_per_update=3: --jobs 1 and --jobs 3 write byte-identical files",
+                  filecmp.cmp(pol1, pol3, shallow=False) and filecmp.cmp(c1, c3, shallow=False))
+            extra = json.load(open(pol3))["meta"]["extra"] if p3.returncode == 0 else {}
+            check(f"{macro}: the policy records episodes_per_update", extra.get("episodes_per_update") == 3, extra)
+            rows = list(csv.DictReader(open(c3))) if p3.returncode == 0 else []
+            check(f"{macro}: one curve row per episode, in order", [int(r["episode"]) for r in rows] == list(range(7)))
+        # The default (one episode per update) is today's training: --jobs changes nothing, says so.
+        p, pol2, curve2 = train(tmp, "jobs2", "--jobs", "2")
+        check("default: --jobs 2 gives the same files as without it",
+              p.returncode == 0 and filecmp.cmp(pol, pol2, shallow=False) and filecmp.cmp(curve, curve2, shallow=False))
+        check("default: --jobs 2 notes that nothing runs in parallel", "episodes_per_update" in p.stderr, p.stderr[-300:])
+        p = subprocess.run([SIM, "train", *COMMON, "--layer", "both", "--macro", "torta", "--micro", "torta-rl", "--set",
+                            "scheduler.macro_params.rl.episodes_per_update=2", "--quiet", "--policy-out",
+                            os.path.join(tmp, "x.json"), "--micro-policy-out", os.path.join(tmp, "y.json")],
+                           capture_output=True, text=True)
+        check("episodes_per_update with --layer both is refused", p.returncode == 2 and "--layer macro" in p.stderr,
+              p.stderr.strip()[:200])
+        for bad in ("0", "1.5"):
+            p = subprocess.run([SIM, "train", *COMMON, "--macro", "torta", "--set",
+                                f"scheduler.macro_params.rl.episodes_per_update={bad}", "--quiet", "--episodes", "2",
+                                "--policy-out", os.path.join(tmp, "x.json")], capture_output=True, text=True)
+            check(f"episodes_per_update={bad} is refused", p.returncode == 2 and "episodes_per_update" in p.stderr,
+                  p.stderr.strip()[:200])
 
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     sys.exit(0 if all(results) else 1)

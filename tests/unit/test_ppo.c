@@ -1,7 +1,7 @@
 /* Unit tests for the PPO trainer (src/learn/ppo.c): GAE against a hand computation, learning a
  * contextual bandit with a known optimum, bit-identical weights for the same seed, the auxiliary
  * gradient hook and behaviour-cloning targets, warm start and resume from a policy, misuse
- * errors. Figures are printed to stderr for the record. */
+ * errors, rollouts moved between trainers (parallel training). Figures are printed to stderr for the record. */
 #include <check.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -148,6 +148,63 @@ START_TEST(test_ppo_same_seed_same_weights)
     free(tb);
     for (int k = 0; k < 3; k++)
         torta_ppo_destroy(p[k]);
+}
+END_TEST
+
+/* Parallel training moves rollouts between trainers: transitions collected by two copies of a
+ * trainer (each on its own sampling stream, one past its initial capacity), exported and
+ * imported in order into a third, train it exactly as if it had collected them itself. */
+static void collect(torta_ppo *p, uint64_t stream, int n, int grow)
+{
+    torta_err e = {0};
+    gsl_rng *env = torta_rng_stream(stream, "test.env");
+    ck_assert_int_eq(torta_ppo_reseed_act(p, stream, &e), 0);
+    for (int t = 0; t < n; t++) {
+        double obs = gsl_rng_uniform(env) * 2.0 - 1.0, a;
+        if (grow)
+            ck_assert_int_eq(torta_ppo_reserve(p, torta_ppo_size(p) + 1, &e), 0);
+        ck_assert_int_eq(torta_ppo_act(p, &obs, &a, &e), 0);
+        ck_assert_int_eq(torta_ppo_reward(p, -(a - 2 * obs) * (a - 2 * obs), t == n - 1, &e), 0);
+    }
+    gsl_rng_free(env);
+}
+
+START_TEST(test_ppo_rollout_export_import)
+{
+    torta_ppo_cfg c;
+    bandit_cfg(&c);
+    c.horizon = 32;
+    torta_ppo *direct = make(5, &c), *w1 = make(5, &c), *w2 = make(5, &c), *trainer = make(5, &c);
+    torta_ppo *all[4] = {direct, w1, w2, trainer};
+    for (int k = 0; k < 4; k++)
+        torta_ppo_freeze(all[k], 1);
+    collect(direct, 11, 20, 0);
+    collect(direct, 12, 50, 1); /* past the 32-row buffer it started with */
+    collect(w1, 11, 20, 0);
+    collect(w2, 12, 50, 1);
+    torta_err e = {0};
+    torta_ppo *workers[2] = {w1, w2};
+    for (int k = 0; k < 2; k++) {
+        size_t n = torta_ppo_size(workers[k]);
+        double *rows = malloc(n * torta_ppo_row_doubles(workers[k]) * sizeof *rows);
+        ck_assert_ptr_nonnull(rows);
+        torta_ppo_export(workers[k], rows);
+        torta_ppo_clear(workers[k]);
+        ck_assert_uint_eq(torta_ppo_size(workers[k]), 0);
+        ck_assert_int_eq(torta_ppo_import(trainer, n, rows, &e), 0);
+        free(rows);
+    }
+    ck_assert_uint_eq(torta_ppo_size(trainer), 70);
+    torta_ppo_stats sa, sb;
+    ck_assert_int_eq(torta_ppo_update(direct, NULL, &sa, &e), 0);
+    ck_assert_int_eq(torta_ppo_update(trainer, NULL, &sb, &e), 0);
+    ck_assert_uint_eq(sa.transitions, 70);
+    torta_policy *a = torta_ppo_policy(direct), *b = torta_ppo_policy(trainer);
+    ck_assert_int_eq(memcmp(a->net.params, b->net.params, a->net.n_params * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(a->critic.params, b->critic.params, a->critic.n_params * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(a->log_std, b->log_std, sizeof(double)), 0);
+    for (int k = 0; k < 4; k++)
+        torta_ppo_destroy(all[k]);
 }
 END_TEST
 
@@ -313,6 +370,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_ppo_aux_hook_and_bc_targets);
     tcase_add_test(tc, test_ppo_bc_warm_start_and_resume);
     tcase_add_test(tc, test_ppo_misuse);
+    tcase_add_test(tc, test_ppo_rollout_export_import);
     suite_add_tcase(s, tc);
     return s;
 }

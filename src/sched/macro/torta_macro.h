@@ -50,6 +50,12 @@ typedef struct torta_macro_learner {
     char *fingerprint;
     char **feature_names;
     size_t n_features;
+    /* rl.episodes_per_update >= 2 (torta_rl_batch.c): each episode acts with the parameters and
+     * frozen normaliser of its iteration, samples from its own stream, never updates, and keeps
+     * its raw observations (for the normaliser) until the trainer takes its rollout. */
+    long episodes_per_update;
+    double *raw_obs;
+    size_t raw_n, raw_cap;
     /* Episode statistics, reset by the trainer. */
     double episode_reward;
     int episode_steps;
@@ -98,5 +104,14 @@ int torta_macro_rl_act(torta_macro *t, const torta_view *v, torta_err *e);
 /* Closes the last transition at the end of an episode. */
 void torta_macro_rl_finish(torta_macro *t, const torta_view *v);
 void torta_macro_learner_free(torta_macro_learner *l);
+
+/* torta_rl_batch.c: parallel training (rl.episodes_per_update >= 2). An iteration's episodes
+ * run in any process from the same learner state; each one's rollout is taken out of the
+ * learner that ran it (a flat array of doubles, freed by the caller) and given, in episode
+ * order, to the learner that trains, which then updates once. */
+int torta_macro_learner_batched(const torta_macro_learner *l);
+int torta_macro_learner_take(torta_macro_learner *l, double **rollout, size_t *n_doubles, torta_err *e);
+int torta_macro_learner_give(torta_macro_learner *l, const double *rollout, size_t n_doubles, torta_err *e);
+int torta_macro_learner_update(torta_macro_learner *l, torta_err *e);
 
 #endif

@@ -25,7 +25,8 @@
 
 static const char *const RL_KEYS[] = {"hidden", "horizon_steps", "epochs", "minibatch", "lr",
                                       "gamma", "lambda", "clip", "ent_coef", "ot_supervision",
-                                      "action_clip", "init_log_std", "action", NULL};
+                                      "action_clip", "init_log_std", "action",
+                                      "episodes_per_update", NULL};
 static const char *const REWARD_KEYS[] = {"alpha", "beta", "gamma", "eta", "latency_ref_s",
                                           "cost_ref_usd_per_server_h", NULL};
 
@@ -44,11 +45,13 @@ static int parse_reward(const cJSON *r, torta_reward_cfg *c, torta_err *e)
     return rc;
 }
 
-static int parse_ppo(const cJSON *r, torta_ppo_cfg *c, double *ot_sup, double *clip, torta_err *e)
+static int parse_ppo(const cJSON *r, torta_ppo_cfg *c, double *ot_sup, double *clip, long *per_update,
+                     torta_err *e)
 {
     const char *w = "scheduler.macro_params.rl";
     int rc = r ? torta_json_check_keys(r, w, RL_KEYS, e) : 0;
     long hidden = 64, horizon = 1024, epochs = 10, mb = 64;
+    if (!rc) rc = torta_json_int(r, "episodes_per_update", w, 1, 1 << 20, 0, 1, per_update, e);
     if (!rc) rc = torta_json_int(r, "hidden", w, 1, 4096, 0, hidden, &hidden, e);
     if (!rc) rc = torta_json_int(r, "horizon_steps", w, 8, 1 << 22, 0, horizon, &horizon, e);
     if (!rc) rc = torta_json_int(r, "epochs", w, 1, 1000, 0, epochs, &epochs, e);
@@ -179,8 +182,10 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
     torta_ppo_cfg cfg;
     torta_ppo_cfg_default(&cfg, t->obs_dim, t->act_dim);
     double ot_sup;
+    long per_update = 1;
     if (!rc)
-        rc = parse_ppo(cJSON_GetObjectItemCaseSensitive(params, "rl"), &cfg, &ot_sup, &t->action_clip, e);
+        rc = parse_ppo(cJSON_GetObjectItemCaseSensitive(params, "rl"), &cfg, &ot_sup, &t->action_clip,
+                       &per_update, e);
     if (rc)
         return rc;
     fingerprint(env, H, t->fingerprint, sizeof t->fingerprint);
@@ -196,6 +201,7 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
             if ((rc = torta_ppo_create(&l->ppo, &cfg, l->seed, NULL, e)) != 0)
                 return rc;
             l->bc_pending = !t->var.rl_only;
+            l->episodes_per_update = per_update;
             l->fingerprint = strdup(t->fingerprint);
             l->feature_names = feature_names(n, H);
             l->n_features = n_names;
@@ -204,6 +210,10 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
         } else if (strcmp(l->fingerprint, t->fingerprint) != 0) {
             return torta_err_set(e, TORTA_EINPUT, "training episodes must share one topology and "
                                  "slot length (%s vs %s)", l->fingerprint, t->fingerprint);
+        }
+        if (torta_macro_learner_batched(l)) { /* independent of the iteration's other episodes */
+            torta_ppo_freeze(l->ppo, 1);
+            return torta_ppo_reseed_act(l->ppo, env->seed, e);
         }
         return 0;
     }
@@ -250,6 +260,7 @@ void torta_macro_learner_free(torta_macro_learner *l)
         return;
     torta_ppo_destroy(l->ppo);
     free(l->bc_obs);
+    free(l->raw_obs);
     free(l->fingerprint);
     free_names(l->feature_names, l->n_features);
     memset(l, 0, sizeof *l);
@@ -332,18 +343,19 @@ static void apply_action(torta_macro *t)
     }
 }
 
-static int bc_collect(torta_macro_learner *l, const double *obs, size_t dim)
+/* Appends one observation to a growing array of them (n rows, room for cap). */
+static int keep_obs(double **rows, size_t *n, size_t *cap, const double *obs, size_t dim)
 {
-    if (l->bc_n == l->bc_cap) {
-        size_t cap = l->bc_cap ? 2 * l->bc_cap : 256;
-        double *p = realloc(l->bc_obs, cap * dim * sizeof(double));
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        double *p = realloc(*rows, c * dim * sizeof(double));
         if (!p)
             return TORTA_ENOMEM;
-        l->bc_obs = p;
-        l->bc_cap = cap;
+        *rows = p;
+        *cap = c;
     }
-    memcpy(l->bc_obs + l->bc_n * dim, obs, dim * sizeof(double));
-    l->bc_n++;
+    memcpy(*rows + *n * dim, obs, dim * sizeof(double));
+    (*n)++;
     return 0;
 }
 
@@ -351,7 +363,7 @@ int torta_macro_rl_act(torta_macro *t, const torta_view *v, torta_err *e)
 {
     observe(t, v);
     torta_macro_learner *l = t->learner;
-    int rc = 0;
+    int rc = 0, batched = l && torta_macro_learner_batched(l);
     if (!l) {
         torta_policy_mean(&t->policy, &t->ws, t->obs, t->action);
         apply_action(t);
@@ -363,17 +375,21 @@ int torta_macro_rl_act(torta_macro *t, const torta_view *v, torta_err *e)
         l->episode_steps++;
         if (!l->bc_pending && (rc = torta_ppo_reward(l->ppo, r, 0, e)) != 0)
             return rc;
-        if (!l->bc_pending && torta_ppo_full(l->ppo) && (rc = torta_ppo_update(l->ppo, t->obs, NULL, e)) != 0)
+        if (!l->bc_pending && !batched && torta_ppo_full(l->ppo) &&
+            (rc = torta_ppo_update(l->ppo, t->obs, NULL, e)) != 0)
             return rc;
     }
     t->acted = 1;
     if (l->bc_pending) { /* warm start: follow the OT plan and remember what was seen */
         memset(t->action, 0, t->act_dim * sizeof(double));
         apply_action(t);
-        if (bc_collect(l, t->obs, t->obs_dim))
+        if (keep_obs(&l->bc_obs, &l->bc_n, &l->bc_cap, t->obs, t->obs_dim))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
         return 0;
     }
+    if (batched && (keep_obs(&l->raw_obs, &l->raw_n, &l->raw_cap, t->obs, t->obs_dim) ||
+                    torta_ppo_reserve(l->ppo, torta_ppo_size(l->ppo) + 1, e)))
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     if ((rc = torta_ppo_act(l->ppo, t->obs, t->action, e)) != 0)
         return rc;
     if (l->cfg.bc_coef > 0) {
@@ -408,6 +424,6 @@ void torta_macro_rl_finish(torta_macro *t, const torta_view *v)
         return;
     }
     torta_ppo_reward(l->ppo, r, 1, &e);
-    if (torta_ppo_full(l->ppo))
+    if (!torta_macro_learner_batched(l) && torta_ppo_full(l->ppo))
         torta_ppo_update(l->ppo, NULL, NULL, &e);
 }
