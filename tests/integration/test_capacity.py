@@ -169,6 +169,18 @@ def spot_test(tmp):
             check("spot, no notice: held requests restart elsewhere", s["retries"] > 0, s["retries"])
 
 
+def cold_start_test(tmp):
+    """Only an on-demand pool and no server at first: the queue counts as demand, so the reactive
+    autoscaler starts servers and everything is served."""
+    times = [0.25 * i + 0.125 for i in range(2400)]
+    trace = os.path.join(tmp, "cold.csv")
+    write_trace(trace, times)
+    s, _, _ = run(os.path.join(tmp, "cold"), "--topology", ONE, "--trace", trace, "--macro", "local",
+                  "--micro", "jsq", *EXP, "--set", servers(("on_demand", 8)), "--set", "capacity.autoscaler=reactive")
+    check("cold start: servers started from nothing, every request served",
+          s["requests"]["completed"] == len(times) and s["capacity"]["server_starts"] >= 5, s["capacity"])
+
+
 def load_test(tmp):
     """Known rates routed locally: A gets 2 req/s, B 6 req/s, 10 servers of 1 req/s each: loads
     0.2 and 0.6, std 0.2, Jain (0.8)^2 / (2 (0.04 + 0.36)) = 0.8."""
@@ -221,6 +233,7 @@ def main():
         ramp_test(tmp)
         billing_test(tmp)
         spot_test(tmp)
+        cold_start_test(tmp)
         load_test(tmp)
         day_test(tmp)
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")

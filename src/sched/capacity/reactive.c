@@ -1,7 +1,8 @@
 /* The `reactive` autoscaler, as Kubernetes' Horizontal Pod Autoscaler and SkyServe's autoscaler
  * work: each slot it measures every region's offered load (requests/s placed on its servers in
- * the slot that ended) and recommends the servers of one class (capacity.reactive.class) that
- * bring the load to target_load, on top of the region's reserved servers:
+ * the slot that ended, plus what waits in its queue) and recommends the servers of one class
+ * (capacity.reactive.class) that bring the load to target_load, on top of the region's reserved
+ * servers:
  *   n = ceil((offered / target_load - reserved capacity) / one server's capacity).
  * It acts only when the load is outside [scale_down_at, scale_up_at] (a dead band), and
  * stabilises: a scale-up goes to the smallest recommendation of the last window_up_s seconds, a
@@ -92,7 +93,9 @@ static int32_t recommend(const reactive *p, const torta_view *v, int g, int32_t 
     class_capacity(v, g, p->cap_class, &ignore, &one_rps);
     if (one_rps <= 0)
         return 0;
-    double offered = reg->offered_rps_last_slot;
+    /* Requests held in the region's queue are offered load too: without them a region with no
+     * server would never see demand and never scale up. */
+    double offered = reg->offered_rps_last_slot + reg->deferred / v->slot_s;
     double planned = reserved_rps + current * one_rps;
     double load = planned > 0 ? offered / planned : (offered > 0 ? INFINITY : 0);
     if (load >= p->down_at && load <= p->up_at)
