@@ -23,6 +23,7 @@ typedef struct torta_request {
     int32_t retries;        /* restarts after the failure of the server holding it */
     int32_t live_migrations;/* moves of its running state (KV cache) between servers */
     int32_t generated;      /* output tokens produced before its current admission (resumed) */
+    int32_t prefilled;      /* prompt tokens prefilled so far (chunked prefill) */
     int32_t migrate_to;     /* server it is leaving for at its server's next iteration, or -1 */
     int64_t ctx_base;       /* its context at server iteration j is ctx_base + j (decoding) */
     double est_work_s;      /* estimated server-seconds of work on the chosen server */

@@ -5,6 +5,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
+#include "cluster/batching.h"
 #include "core/eventq.h"
 #include "core/timers.h"
 #include "torta/catalog.h"
@@ -26,10 +27,14 @@ typedef struct torta_run_ent {
 /* Private server state; the public part lives in sim->server_pub[i]. */
 typedef struct torta_server {
     const torta_perf *perf;      /* for the resident model */
+    torta_batching batching;     /* what an iteration runs (server.batching) */
     int32_t q_head, q_tail;      /* FIFO of waiting requests (pool indices) */
     torta_run_ent *heap;         /* running requests, min-heap by fin_iter */
     int32_t heap_n, heap_cap;
-    uint64_t iter;               /* index of the next iteration to start */
+    uint64_t iter;               /* index of the next iteration to start (from 1: a vllm
+                                  * prefill-only iteration gives first tokens "at" iter - 1) */
+    int32_t chunk_head, chunk_tail; /* sarathi: admitted requests with a prompt part to prefill,
+                                     * FIFO through `next`; counted as running, not in the heap */
     /* Decoding set aggregates: B requests, sum over them of (input_tokens - admit_iter), so the
      * batch's context at iteration i is dec_s + B * i. */
     int32_t dec_b;
