@@ -401,6 +401,7 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
     uint64_t i = sv->iter, tok_iter = prefill_only ? i - 1 : i;
     double limit = sv->batching.max_prefill_tokens, prompt = 0;
     int32_t first = -1, last = -1; /* admitted for prefill, to stamp their first token below */
+    int at_limit = 0;              /* the head waits for prompt-token room only */
     while (sv->q_head >= 0) {
         int32_t ri = sv->q_head;
         torta_request *r = &sim->req[ri];
@@ -409,8 +410,10 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
             break;
         if (ok != 1)
             return ok == 2 ? 0 : ok;
-        if (limit > 0 && r->generated == 0 && prompt > 0 && prompt + r->input_tokens > limit)
+        if (limit > 0 && r->generated == 0 && prompt > 0 && prompt + r->input_tokens > limit) {
+            at_limit = 1;
             break;
+        }
         admit_head(sim, s);
         int rc;
         if (r->generated > 0) {
@@ -430,7 +433,7 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
         double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
         stamp_first_tokens(sim, first, sim->now + dur);
-        return schedule_prefill(sim, s, dur, tok_iter, 1, e);
+        return schedule_prefill(sim, s, dur, tok_iter, !at_limit, e);
     }
     if (sv->dec_b > 0) {
         set_decode(sv, i, sv->dec_b, sv->dec_s);
