@@ -318,6 +318,8 @@ static torta_request *admit_head(torta_sim *sim, int s)
         sv->q_tail = -1;
     adjust(sim, s, -1, +1, 0, 0);
     sim->server_pub[s].kv_used_tokens += kv_need(r);
+    if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
+        r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
     if (r->generated == 0) {
         r->admit_s = sim->now;
         r->switch_s = sv->load_total_s - r->load_mark_s;
