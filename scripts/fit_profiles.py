@@ -210,6 +210,10 @@ def main():
             "fit_err_pct": rnd(max(pm, dm)),
             "rows": int(sum(pt[5] for pt in pts)), "points": len(pts),
             "source": os.path.basename(args.csv),
+            # The range the points cover: torta-sim warns when a run leaves it.
+            "max_prompt_tokens": int(max(pt[0] for pt in pts)),
+            "max_context_tokens": int(max(pt[0] + pt[2] for pt in pts)),
+            "max_batch": int(max(pt[1] for pt in pts)),
         }
         print("%-34s %5d | %7.2f%% %7.2f%% | %7.2f%% %7.2f%%%s" % (
             name, len(pts), pm, px, dm, dx,

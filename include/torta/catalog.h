@@ -7,6 +7,7 @@
 #define TORTA_CATALOG_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "torta/err.h"
 
@@ -28,6 +29,7 @@ typedef struct torta_model {
     double params;          /* parameter count, for roofline estimates */
     int layers, hidden;     /* transformer layers and hidden size, for roofline estimates */
     int default_tp;
+    int32_t context_tokens; /* context length (prompt + output) it was trained for; 0 = unknown */
 } torta_model;
 
 /* Iteration time (seconds) of one continuous-batching iteration:
@@ -42,6 +44,9 @@ typedef struct torta_perf {
     double fit_err_pct;     /* mean absolute percentage error of the fit, the worse of the two
                              * phases below (NaN if estimate or not given) */
     double prefill_err_pct, decode_err_pct; /* MAPE of each phase (NaN if estimate/not given) */
+    /* The range the fit's points cover (0: not given, as for estimates): prompt and context
+     * (prompt + output) tokens of one request, requests in a batch. */
+    int32_t fit_max_prompt_tokens, fit_max_context_tokens, fit_max_batch;
 } torta_perf;
 
 /* Global constants of the roofline estimate, calibrated by scripts/fit_profiles.py against the

@@ -23,6 +23,8 @@ typedef struct torta_request {
     int32_t retries;        /* restarts after the failure of the server holding it */
     int32_t live_migrations;/* moves of its running state (KV cache) between servers */
     int32_t generated;      /* output tokens produced before its current admission (resumed) */
+    int32_t prefilled;      /* prompt tokens prefilled so far (chunked prefill) */
+    int32_t beyond_fit;     /* TORTA_BEYOND_FIT_* bits: served outside its profile's fitted range */
     int32_t migrate_to;     /* server it is leaving for at its server's next iteration, or -1 */
     int64_t ctx_base;       /* its context at server iteration j is ctx_base + j (decoding) */
     double est_work_s;      /* estimated server-seconds of work on the chosen server */
@@ -45,7 +47,8 @@ typedef enum {
     TORTA_REQ_COMPLETED,
     TORTA_REQ_REJECTED_TOO_LONG, /* its KV need exceeds every candidate server's capacity */
     TORTA_REQ_REJECTED_NO_SERVER,
-    TORTA_REQ_IN_FLIGHT          /* still in the system when the run stopped */
+    TORTA_REQ_IN_FLIGHT,         /* still in the system when the run stopped */
+    TORTA_REQ_REJECTED_OVER_CONTEXT /* longer than its model's context (server.context_policy) */
 } torta_req_status;
 
 const char *torta_req_status_name(int status);

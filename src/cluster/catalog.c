@@ -77,12 +77,12 @@ static int parse_gpu(const cJSON *obj, torta_gpu *g, torta_err *e)
 static int parse_model(const cJSON *obj, torta_model *m, torta_err *e)
 {
     static const char *const known[] = {"params", "weight_bytes", "kv_bytes_per_token", "layers",
-                                        "hidden", "default_tp",   NULL};
+                                        "hidden", "default_tp",   "context_tokens", NULL};
     char where[300];
     snprintf(where, sizeof where, "models.%s", obj->string);
     if (!cJSON_IsObject(obj))
         return torta_err_set(e, TORTA_EINPUT, "%s: expected an object", where);
-    long layers = 0, hidden = 0, tp = 0;
+    long layers = 0, hidden = 0, tp = 0, ctx = 0;
     int rc = torta_json_check_keys(obj, where, known, e);
     if (!rc)
         rc = torta_json_num(obj, "params", where, 1, 1e15, 1, 0, &m->params, e);
@@ -97,9 +97,12 @@ static int parse_model(const cJSON *obj, torta_model *m, torta_err *e)
         rc = torta_json_int(obj, "hidden", where, 1, 10000000, 1, 0, &hidden, e);
     if (!rc)
         rc = torta_json_int(obj, "default_tp", where, 1, MAX_TP, 1, 0, &tp, e);
+    if (!rc)
+        rc = torta_json_int(obj, "context_tokens", where, 0, 1L << 30, 0, 0, &ctx, e);
     m->layers = (int)layers;
     m->hidden = (int)hidden;
     m->default_tp = (int)tp;
+    m->context_tokens = (int32_t)ctx;
     return rc;
 }
 
@@ -216,7 +219,7 @@ static int parse_profile(const torta_catalog *c, const cJSON *obj, struct torta_
     static const char *const known[] = {
         "p0", "p1", "p2", "d0", "d1", "d2", "fit_err_pct", "prefill_mape_pct",
         "prefill_max_err_pct", "decode_mape_pct", "decode_max_err_pct", "rows", "points",
-        "source", NULL};
+        "source", "max_prompt_tokens", "max_context_tokens", "max_batch", NULL};
     static const char *const coef[] = {"p0", "p1", "p2", "d0", "d1", "d2"};
     char where[300];
     snprintf(where, sizeof where, "profiles.%s", obj->string);
@@ -260,6 +263,14 @@ static int parse_profile(const torta_catalog *c, const cJSON *obj, struct torta_
     const char *src;
     if (!rc)
         rc = torta_json_str(obj, "source", where, 0, "", &src, e);
+    /* The range of the fitted points (0: not given), for the beyond-the-fit warning. */
+    long range[3] = {0, 0, 0};
+    static const char *const range_keys[] = {"max_prompt_tokens", "max_context_tokens", "max_batch"};
+    for (int i = 0; i < 3 && !rc; i++)
+        rc = torta_json_int(obj, range_keys[i], where, 0, 1L << 30, 0, 0, &range[i], e);
+    pe->perf.fit_max_prompt_tokens = (int32_t)range[0];
+    pe->perf.fit_max_context_tokens = (int32_t)range[1];
+    pe->perf.fit_max_batch = (int32_t)range[2];
     return rc;
 }
 

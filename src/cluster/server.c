@@ -224,6 +224,8 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     sv->q_head = sv->q_tail = -1;
+    sv->chunk_head = sv->chunk_tail = -1;
+    sv->iter = 1;
     sv->busy_since = -1;
     sv->loading_model = -1;
     activate(sim, s, model);
@@ -288,6 +290,243 @@ static void set_decode(torta_server *sv, uint64_t i, int32_t b_count, int64_t de
     sv->seg_beta = p->d2 * b;
 }
 
+/* Whether the queue head r may join the batch now: 1 yes, 0 it waits, 2 a load of its model has
+ * started, < 0 an error. Makes its model active first when that costs nothing. */
+static int head_admissible(torta_sim *sim, int s, const torta_request *r, torta_err *e)
+{
+    torta_server_state *pub = &sim->server_pub[s];
+    if (r->model != pub->resident_model) {
+        if (pub->running > 0)
+            return 0; /* head-of-line: the batch drains before the model is switched */
+        make_room(sim, s, r->model, kv_need(r));
+        if (!(pub->resident_mask >> r->model & 1)) {
+            int rc = start_load(sim, s, r->model, e);
+            return rc ? rc : 2;
+        }
+        activate(sim, s, r->model);
+    }
+    return pub->running < sim->max_batch && pub->kv_used_tokens + kv_need(r) <= pub->kv_cap_tokens;
+}
+
+/* Moves the queue head into the batch, its whole KV need reserved. */
+static torta_request *admit_head(torta_sim *sim, int s)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_request *r = &sim->req[sv->q_head];
+    sv->q_head = r->next;
+    if (sv->q_head < 0)
+        sv->q_tail = -1;
+    adjust(sim, s, -1, +1, 0, 0);
+    sim->server_pub[s].kv_used_tokens += kv_need(r);
+    if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
+        r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
+    if (r->generated == 0) {
+        r->admit_s = sim->now;
+        r->switch_s = sv->load_total_s - r->load_mark_s;
+        r->prefilled = 0;
+    }
+    return r;
+}
+
+/* A request resumed after a live migration decodes from iteration i: its KV cache came along. */
+static int join_resumed(torta_server *sv, torta_request *r, int32_t ri, uint64_t i)
+{
+    r->admit_iter = i;
+    r->ctx_base = (int64_t)r->input_tokens + r->generated - (int64_t)i;
+    sv->dec_b++;
+    sv->dec_s += r->ctx_base;
+    return heap_push(sv, i + (uint64_t)(r->output_tokens - r->generated) - 1, ri);
+}
+
+/* Request ri's prompt is prefilled by the iteration that ends token iteration i and gives its
+ * first token: it decodes from iteration i + 1 and gives its last token in iteration
+ * i + output - 1. It joins the decoding set at the end of the segment (pre_n, pre_s). */
+static int prefill_done(torta_server *sv, torta_request *r, int32_t ri, uint64_t i)
+{
+    r->admit_iter = i;
+    r->ctx_base = (int64_t)r->input_tokens - (int64_t)i;
+    sv->pre_n++;
+    sv->pre_s += r->ctx_base;
+    return heap_push(sv, i + (uint64_t)r->output_tokens - 1, ri);
+}
+
+/* The segment that starts with a prefill iteration of duration dur ending token iteration
+ * tok_iter. When nobody finishes or leaves at its end, the decode jump follows in the same event,
+ * with the times an event there would have computed; otherwise it is a segment of its own. */
+static int schedule_prefill(torta_sim *sim, int s, double dur, uint64_t tok_iter, int may_merge,
+                            torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    set_busy(sv, sim->now);
+    if (may_merge && sv->pending_out == 0 && sv->heap[0].fin_iter > tok_iter) {
+        double pre_end = sim->now + dur;
+        set_decode(sv, tok_iter + 1, sv->dec_b + sv->pre_n, sv->dec_s + sv->pre_s);
+        sv->lead_prefill = sv->occ_mark = 1;
+        sv->pre_end_s = sv->seg_start = pre_end;
+        return schedule_at(sim, s, pre_end + seg_time(sv, sv->seg_n), EV_SERVER, e);
+    }
+    /* Iterations [seg_first, tok_iter + 1): one for mixed and sarathi, none for vllm's
+     * prefill-only iteration, which gives the running requests no token. */
+    sv->seg_first = sv->iter;
+    sv->seg_n = tok_iter + 1 - sv->iter;
+    sv->seg_prefill = 1;
+    sv->seg_alpha = dur;
+    sv->seg_beta = 0;
+    sv->seg_start = sim->now;
+    return schedule(sim, s, dur, EV_SERVER, e);
+}
+
+static void stamp_first_tokens(torta_sim *sim, int32_t ri, double t)
+{
+    for (; ri >= 0; ri = sim->req[ri].next)
+        sim->req[ri].first_token_s = t;
+}
+
+/* Appends ri to a list chained through `next`. */
+static void chain(torta_sim *sim, int32_t *head, int32_t *tail, int32_t ri)
+{
+    sim->req[ri].next = -1;
+    if (*tail >= 0)
+        sim->req[*tail].next = ri;
+    else
+        *head = ri;
+    *tail = ri;
+}
+
+/* mixed and vllm: whole prompts. mixed runs the admitted prefills with one decode step of the
+ * running requests; vllm runs them alone (a prefill-only iteration between decode iterations i-1
+ * and i, so its first tokens count as given "at" i - 1). */
+static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    int prefill_only = sv->batching.policy == TORTA_BATCHING_VLLM;
+    uint64_t i = sv->iter, tok_iter = prefill_only ? i - 1 : i;
+    double limit = sv->batching.max_prefill_tokens, prompt = 0;
+    int32_t first = -1, last = -1; /* admitted for prefill, to stamp their first token below */
+    int at_limit = 0;              /* the head waits for prompt-token room only */
+    while (sv->q_head >= 0) {
+        int32_t ri = sv->q_head;
+        torta_request *r = &sim->req[ri];
+        int ok = head_admissible(sim, s, r, e);
+        if (ok == 0)
+            break;
+        if (ok != 1)
+            return ok == 2 ? 0 : ok;
+        if (limit > 0 && r->generated == 0 && prompt > 0 && prompt + r->input_tokens > limit) {
+            at_limit = 1;
+            break;
+        }
+        admit_head(sim, s);
+        int rc;
+        if (r->generated > 0) {
+            rc = join_resumed(sv, r, ri, i);
+        } else {
+            double in = r->input_tokens;
+            prompt += in;
+            sv->pre_p += in;
+            sv->pre_q += in * in;
+            rc = prefill_done(sv, r, ri, tok_iter);
+            chain(sim, &first, &last, ri);
+        }
+        if (rc)
+            return torta_err_set(e, rc, "out of memory");
+    }
+    if (sv->pre_n > 0) {
+        double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
+        double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
+        stamp_first_tokens(sim, first, sim->now + dur);
+        return schedule_prefill(sim, s, dur, tok_iter, !at_limit, e);
+    }
+    if (sv->dec_b > 0) {
+        set_decode(sv, i, sv->dec_b, sv->dec_s);
+        set_busy(sv, sim->now);
+        sv->seg_start = sim->now;
+        return schedule(sim, s, seg_time(sv, sv->seg_n), EV_SERVER, e);
+    }
+    return 0;
+}
+
+/* Gives request r the next chunk of its prompt, at most `left` tokens. Attention over a chunk of
+ * c tokens after k prefilled ones counts c (2k + c) in Q, so a prompt's chunks sum to the
+ * unchunked prompt's P and Q. Returns the chunk. */
+static int64_t give_chunk(torta_server *sv, torta_request *r, int64_t left)
+{
+    int64_t k = r->prefilled, c = (int64_t)r->input_tokens - k;
+    if (c > left)
+        c = left;
+    sv->pre_p += (double)c;
+    sv->pre_q += (double)c * (double)(2 * k + c);
+    r->prefilled += (int32_t)c;
+    return c;
+}
+
+/* sarathi: every iteration decodes every running request and spends the rest of the token budget
+ * (server.chunk_tokens) on prompt chunks: first of the requests already prefilling, in admission
+ * order, then of newly admitted ones. Prefilling iterations are one event each; decode-only
+ * stretches are jumped over as in the other policies. */
+static int plan_chunked(torta_sim *sim, int s, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    uint64_t i = sv->iter;
+    int64_t budget = sv->batching.chunk_tokens, used = 0;
+    int32_t first = -1, last = -1; /* prompts completed this iteration */
+    int rc = 0, out_of_budget = 0;
+    while (sv->chunk_head >= 0 && budget - sv->dec_b - used > 0 && !rc) {
+        int32_t ri = sv->chunk_head;
+        torta_request *r = &sim->req[ri];
+        used += give_chunk(sv, r, budget - sv->dec_b - used);
+        if (r->prefilled < r->input_tokens)
+            break; /* the budget is spent */
+        sv->chunk_head = r->next;
+        if (sv->chunk_head < 0)
+            sv->chunk_tail = -1;
+        rc = prefill_done(sv, r, ri, i);
+        chain(sim, &first, &last, ri);
+    }
+    while (sv->q_head >= 0 && !rc) {
+        if (budget - sv->dec_b - used <= 0) {
+            out_of_budget = 1;
+            break;
+        }
+        int32_t ri = sv->q_head;
+        torta_request *r = &sim->req[ri];
+        int ok = head_admissible(sim, s, r, e);
+        if (ok == 0)
+            break;
+        if (ok != 1)
+            return ok == 2 ? 0 : ok;
+        admit_head(sim, s);
+        if (r->generated > 0) {
+            rc = join_resumed(sv, r, ri, i);
+            continue;
+        }
+        used += give_chunk(sv, r, budget - sv->dec_b - used);
+        if (r->prefilled < r->input_tokens) {
+            chain(sim, &sv->chunk_head, &sv->chunk_tail, ri);
+        } else {
+            rc = prefill_done(sv, r, ri, i);
+            chain(sim, &first, &last, ri);
+        }
+    }
+    if (rc)
+        return torta_err_set(e, rc, "out of memory");
+    if (used > 0) {
+        double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
+        double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
+        stamp_first_tokens(sim, first, sim->now + dur);
+        /* A decode jump may follow only if no prompt is left and the next boundary would admit
+         * nothing: the queue's head waits for KV or batch room, not for budget. */
+        return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget, e);
+    }
+    if (sv->dec_b > 0) {
+        set_decode(sv, i, sv->dec_b, sv->dec_s);
+        set_busy(sv, sim->now);
+        sv->seg_start = sim->now;
+        return schedule(sim, s, seg_time(sv, sv->seg_n), EV_SERVER, e);
+    }
+    return 0;
+}
+
 /* At an iteration boundary with nothing scheduled: admit what fits and schedule what follows. */
 static int plan_segment(torta_sim *sim, int s, torta_err *e)
 {
@@ -314,92 +553,14 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
         sv->seg_start = sim->now;
         return schedule(sim, s, d, EV_SERVER, e);
     }
-
-    uint64_t i = sv->iter;
-    int32_t first_admitted = -1, last_admitted = -1;
-    while (sv->q_head >= 0) {
-        int32_t ri = sv->q_head;
-        torta_request *r = &sim->req[ri];
-        if (r->model != pub->resident_model) {
-            if (pub->running > 0)
-                break; /* head-of-line: the batch drains before the model is switched */
-            make_room(sim, s, r->model, kv_need(r));
-            if (!(pub->resident_mask >> r->model & 1))
-                return start_load(sim, s, r->model, e);
-            activate(sim, s, r->model);
-        }
-        if (pub->running >= sim->max_batch || pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
-            break;
-        sv->q_head = r->next;
-        if (sv->q_head < 0)
-            sv->q_tail = -1;
-        adjust(sim, s, -1, +1, 0, 0);
-        pub->kv_used_tokens += kv_need(r);
-        r->admit_iter = i;
-        if (r->generated > 0) { /* resumed after a live migration: its KV cache came along */
-            r->ctx_base = (int64_t)r->input_tokens + r->generated - (int64_t)i;
-            sv->dec_b++;
-            sv->dec_s += r->ctx_base;
-            int rc = heap_push(sv, i + (uint64_t)(r->output_tokens - r->generated) - 1, ri);
-            if (rc)
-                return torta_err_set(e, rc, "out of memory");
-            continue;
-        }
-        r->admit_s = sim->now;
-        r->switch_s = sv->load_total_s - r->load_mark_s;
-        double in = r->input_tokens;
-        r->ctx_base = (int64_t)r->input_tokens - (int64_t)i;
-        sv->pre_n++;
-        sv->pre_s += r->ctx_base;
-        sv->pre_p += in;
-        sv->pre_q += in * in;
-        int rc = heap_push(sv, i + (uint64_t)r->output_tokens - 1, ri);
-        if (rc)
-            return torta_err_set(e, rc, "out of memory");
-        /* Chain the admitted requests through `next` to stamp their first token below. */
-        r->next = -1;
-        if (last_admitted >= 0)
-            sim->req[last_admitted].next = ri;
-        else
-            first_admitted = ri;
-        last_admitted = ri;
-    }
-
-    if (pub->kv_used_tokens > pub->kv_cap_tokens)
+    int rc = sv->batching.policy == TORTA_BATCHING_SARATHI ? plan_chunked(sim, s, e)
+                                                            : plan_whole_prefills(sim, s, e);
+    if (!rc && pub->kv_used_tokens > pub->kv_cap_tokens)
         return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s holds %.0f KV "
                              "tokens, above its capacity %.0f, at t=%.6f", pub->index_in_region,
                              sim->region_pub[pub->region].name, pub->kv_used_tokens, pub->kv_cap_tokens,
                              sim->now);
-    double dur;
-    if (sv->pre_n > 0) {
-        double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
-        dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
-        for (int32_t ri = first_admitted; ri >= 0; ri = sim->req[ri].next)
-            sim->req[ri].first_token_s = sim->now + dur;
-        set_busy(sv, sim->now);
-        if (sv->pending_out == 0 && sv->heap[0].fin_iter > i) {
-            /* Nobody finishes or leaves at the end of the prefill: the decode jump follows in
-             * the same event, with the times an event there would have computed. */
-            double pre_end = sim->now + dur;
-            set_decode(sv, i + 1, sv->dec_b + sv->pre_n, sv->dec_s + sv->pre_s);
-            sv->lead_prefill = sv->occ_mark = 1;
-            sv->pre_end_s = sv->seg_start = pre_end;
-            return schedule_at(sim, s, pre_end + seg_time(sv, sv->seg_n), EV_SERVER, e);
-        }
-        sv->seg_first = i;
-        sv->seg_n = 1;
-        sv->seg_prefill = 1;
-        sv->seg_alpha = dur;
-        sv->seg_beta = 0;
-    } else if (sv->dec_b > 0) {
-        set_decode(sv, i, sv->dec_b, sv->dec_s);
-        dur = seg_time(sv, sv->seg_n);
-        set_busy(sv, sim->now);
-    } else {
-        return 0;
-    }
-    sv->seg_start = sim->now;
-    return schedule(sim, s, dur, EV_SERVER, e);
+    return rc;
 }
 
 static int plan(torta_sim *sim, int s, torta_err *e)
@@ -420,8 +581,8 @@ static int cut_jump(torta_sim *sim, int s, torta_err *e)
     if (sv->lead_prefill && sim->now < sv->pre_end_s) {
         /* Still in the leading prefill iteration: the segment ends with it after all. */
         sv->lead_prefill = sv->occ_mark = 0;
-        sv->seg_first--;
-        sv->seg_n = 1;
+        sv->seg_n = sv->seg_first - sv->iter; /* as schedule_prefill's segment of its own */
+        sv->seg_first = sv->iter;
         sv->seg_prefill = 1;
         return set_timer(sim, s, sv->pre_end_s, EV_SERVER, e);
     }
@@ -653,6 +814,13 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
             head = ri;
         tail = ri;
     }
+    for (int32_t ri = sv->chunk_head; ri >= 0;) { /* admitted, prompt partly prefilled */
+        torta_request *r = &sim->req[ri];
+        int32_t nxt = r->next;
+        adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
+        chain(sim, &head, &tail, ri);
+        ri = nxt;
+    }
     for (int32_t ri = sv->q_head; ri >= 0;) {
         torta_request *r = &sim->req[ri];
         int32_t nxt = r->next;
@@ -668,6 +836,7 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
     sv->heap_n = 0;
     sv->pending_out = 0;
     sv->q_head = sv->q_tail = -1;
+    sv->chunk_head = sv->chunk_tail = -1;
     sv->dec_b = sv->pre_n = 0;
     sv->dec_s = sv->pre_s = 0;
     sv->pre_p = sv->pre_q = 0;

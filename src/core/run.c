@@ -41,6 +41,8 @@ static int parse_run_params(torta_sim *sim, const cJSON *c, torta_err *e)
     if (!rc)
         rc = torta_json_num(srv, "service_mean_s", "server", 1e-9, 1e9, 1, 0, &mean, e);
     if (!rc)
+        rc = torta_limits_parse(sim, c, e);
+    if (!rc)
         rc = torta_json_num(torta_config_at(c, "network"), "bytes_per_token", "network", 0, 1e9, 1, 0,
                             &sim->bytes_per_token, e);
     double intra_gbps = 100;
@@ -508,6 +510,8 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
                            (long long)sim.completed, (long long)sim.rejected, (long long)sim.in_flight);
     if (!rc)
         rc = flush_in_flight(&sim, e);
+    if (!rc)
+        torta_limits_warn(&sim);
     const char *first_warning = NULL;
     long n_warnings = sim.source ? torta_source_warnings(sim.source, &first_warning) : 0;
     if (!rc && n_warnings > 0 && o->warn) {

@@ -93,7 +93,7 @@ int torta_saturation_rps(const torta_sim *w, int s, const torta_req_in *sample, 
     torta_region_state reg = {.name = "saturation", .n_servers = 1, .n_alive = 1};
     torta_server_state pub = {.gpu = w->server_pub[s].gpu, .tp = w->server_pub[s].tp, .alive = 1,
                               .power = TORTA_POWER_ACTIVE, .resident_model = -1};
-    torta_server sv = {.mem_budget_bytes = w->servers[s].mem_budget_bytes};
+    torta_server sv = {.mem_budget_bytes = w->servers[s].mem_budget_bytes, .batching = w->servers[s].batching};
     harness h = {0, malloc(sizeof(double) * (size_t)(n ? n : 1))};
     m.catalog = w->catalog;
     m.n_regions = m.n_servers = 1;
@@ -165,7 +165,8 @@ int torta_saturation_fill(torta_sim *w, const torta_req_in *sample, int n, torta
             int q = first_of_type[t];
             const torta_server_state *o = &w->server_pub[q];
             if (o->gpu == p->gpu && o->tp == p->tp && o->resident_model == p->resident_model &&
-                w->servers[q].mem_budget_bytes == w->servers[s].mem_budget_bytes)
+                w->servers[q].mem_budget_bytes == w->servers[s].mem_budget_bytes &&
+                w->servers[q].batching.policy == w->servers[s].batching.policy)
                 same = q;
         }
         if (same >= 0) {

@@ -22,6 +22,8 @@ const char *torta_req_status_name(int status)
         return "rejected_no_server";
     case TORTA_REQ_IN_FLIGHT:
         return "in_flight";
+    case TORTA_REQ_REJECTED_OVER_CONTEXT:
+        return "rejected_over_context";
     default:
         return "pending";
     }
@@ -96,12 +98,14 @@ static int finish(torta_sim *sim, int32_t ri, int status, torta_err *e)
                             r->serve_region != r->origin
                                 ? sim->bytes_per_token * (r->input_tokens + r->output_tokens) : 0);
         sim->completed++;
+        torta_limits_completed(sim, r);
         if (sim->macro->on_complete)
             sim->macro->on_complete(sim->macro_self, r, &sim->view);
         if (sim->micro->on_complete)
             sim->micro->on_complete(sim->micro_self, r, &sim->view);
     } else {
         sim->rejected++;
+        sim->rejected_over_context += status == TORTA_REQ_REJECTED_OVER_CONTEXT;
     }
     torta_sim_count_in_system(sim, -1);
     /* It stays in the system until its response reaches the client: counting that transfer here
@@ -343,12 +347,17 @@ static int arrival(torta_sim *sim, torta_err *e)
     } else {
         r->model = in->model >= 0 ? in->model : pick_model(sim);
     }
+    int reject = torta_limits_arrival(sim, r);
     sim->arrived++;
     torta_sim_count_in_system(sim, +1);
     torta_region_state *og = &sim->region_pub[r->origin];
     og->arrivals_slot += 1;
     og->arrival_tokens_slot += (double)r->input_tokens + r->output_tokens;
     og->arrival_work_slot += torta_sim_ref_work_s(sim, r, r->origin);
+    if (reject) {
+        int rc = finish(sim, ri, TORTA_REQ_REJECTED_OVER_CONTEXT, e);
+        return rc ? rc : pull_next(sim, e);
+    }
 
     int dest = sim->macro->route(sim->macro_self, r, &sim->view);
     if (dest < 0 || dest >= sim->n_regions)

@@ -5,6 +5,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
+#include "cluster/batching.h"
 #include "core/eventq.h"
 #include "core/timers.h"
 #include "torta/catalog.h"
@@ -18,6 +19,12 @@ enum { EV_ARRIVAL = 1, EV_SLOT, EV_REACH, EV_SERVER, EV_LOAD_DONE, EV_FAIL, EV_R
 
 typedef enum { TORTA_SERVICE_BATCHING, TORTA_SERVICE_EXPONENTIAL, TORTA_SERVICE_DETERMINISTIC } torta_service_mode;
 
+/* What a request over its model's context gets (server.context_policy). */
+typedef enum { TORTA_CONTEXT_ALLOW, TORTA_CONTEXT_REJECT, TORTA_CONTEXT_TRUNCATE } torta_context_policy;
+
+/* torta_request.beyond_fit bits: the part of its profile's fitted range it left. */
+enum { TORTA_BEYOND_FIT_PROMPT = 1, TORTA_BEYOND_FIT_CONTEXT = 2, TORTA_BEYOND_FIT_BATCH = 4 };
+
 typedef struct torta_run_ent {
     uint64_t fin_iter; /* the iteration that produces its last token */
     int32_t req;
@@ -26,10 +33,14 @@ typedef struct torta_run_ent {
 /* Private server state; the public part lives in sim->server_pub[i]. */
 typedef struct torta_server {
     const torta_perf *perf;      /* for the resident model */
+    torta_batching batching;     /* what an iteration runs (server.batching) */
     int32_t q_head, q_tail;      /* FIFO of waiting requests (pool indices) */
     torta_run_ent *heap;         /* running requests, min-heap by fin_iter */
     int32_t heap_n, heap_cap;
-    uint64_t iter;               /* index of the next iteration to start */
+    uint64_t iter;               /* index of the next iteration to start (from 1: a vllm
+                                  * prefill-only iteration gives first tokens "at" iter - 1) */
+    int32_t chunk_head, chunk_tail; /* sarathi: admitted requests with a prompt part to prefill,
+                                     * FIFO through `next`; counted as running, not in the heap */
     /* Decoding set aggregates: B requests, sum over them of (input_tokens - admit_iter), so the
      * batch's context at iteration i is dec_s + B * i. */
     int32_t dec_b;
@@ -145,6 +156,10 @@ typedef struct torta_sim {
     double *mtbf_s_g, mttr_s;     /* per GPU type (0 = never fails); mean time to repair */
     gsl_rng *rng_faults;
     int64_t live_migrations;
+    /* Context and profile limits (core/limits.c). */
+    int context_policy;           /* torta_context_policy */
+    int64_t over_context, truncated, rejected_over_context;
+    int64_t beyond_fit[4];        /* completed requests beyond the fit: prompt, context, batch, any */
     double kv_bytes_moved, intra_bps, intra_usd_per_gb, rebalance_s;
     int32_t *rebalance_moves;
     double in_system_area;        /* integral of in_flight over time (Little's law) */
@@ -182,6 +197,16 @@ void torta_sim_set_hooks(torta_sim *sim);
 int torta_sim_capacity_added(torta_sim *sim, int s, torta_err *e);
 /* sim.c: server s stops at once: its running and queued requests start over elsewhere. */
 int torta_sim_hand_back(torta_sim *sim, int s, torta_err *e);
+
+/* limits.c: server.context_policy. */
+int torta_limits_parse(torta_sim *sim, const cJSON *cfg, torta_err *e);
+/* limits.c: a new request over its model's context is counted and truncated (returns 0) or is to
+ * be rejected (returns 1); under the context it returns 0. */
+int torta_limits_arrival(torta_sim *sim, torta_request *r);
+/* limits.c: a request completed: counts it if it left its profile's fitted range. */
+void torta_limits_completed(torta_sim *sim, torta_request *r);
+/* limits.c: the end-of-run warnings (once per run) about contexts and fitted ranges. */
+void torta_limits_warn(const torta_sim *sim);
 
 /* server.c */
 int torta_server_enqueue(torta_sim *sim, int s, int32_t req, torta_err *e);

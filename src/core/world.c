@@ -79,6 +79,7 @@ static int pick_sites(const cJSON *c, const torta_topology *topo, int **out, int
 
 typedef struct server_spec {
     int gpu, model, tp, cap_class;
+    int batching; /* policy, or -1: server.batching */
     long count;
 } server_spec;
 
@@ -100,9 +101,10 @@ static int parse_class(const cJSON *it, const char *where, int *out, torta_err *
 static int parse_servers(const cJSON *list, const char *where, const torta_catalog *cat,
                          server_spec **out, int *n, long *total, torta_err *e)
 {
-    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", NULL};
+    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching", NULL};
     if (!cJSON_IsArray(list))
-        return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class]}", where);
+        return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class, "
+                             "batching]}", where);
     int k = cJSON_GetArraySize(list);
     server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     if (!sp)
@@ -127,6 +129,15 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
             rc = torta_json_int(it, "count", w, 0, 100000, 0, 1, &count, e);
         if (!rc)
             rc = parse_class(it, w, &sp[i].cap_class, e);
+        const char *batching = NULL;
+        sp[i].batching = -1;
+        if (!rc)
+            rc = torta_json_str(it, "batching", w, 0, NULL, &batching, e);
+        if (!rc && batching) {
+            char bw[320];
+            snprintf(bw, sizeof bw, "%s.batching", w);
+            rc = torta_batching_parse(batching, bw, &sp[i].batching, e);
+        }
         if (!rc && (sp[i].gpu = torta_catalog_gpu(cat, gpu)) < 0)
             rc = torta_err_set(e, TORTA_EINPUT, "%s.gpu: unknown GPU \"%s\"", w, gpu);
         if (!rc && (sp[i].model = torta_catalog_model(cat, model)) < 0)
@@ -142,6 +153,23 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     *out = sp;
     *n = k;
     return 0;
+}
+
+/* server.batching, server.chunk_tokens, server.max_prefill_tokens. */
+static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
+{
+    const char *name;
+    long chunk, max_prefill;
+    int rc = torta_json_str(srv, "batching", "server", 0, "mixed", &name, e);
+    if (!rc)
+        rc = torta_batching_parse(name, "server.batching", &b->policy, e);
+    if (!rc)
+        rc = torta_json_int(srv, "chunk_tokens", "server", 1, 1 << 30, 0, 512, &chunk, e);
+    if (!rc)
+        rc = torta_json_int(srv, "max_prefill_tokens", "server", 0, 1 << 30, 0, 0, &max_prefill, e);
+    b->chunk_tokens = (int32_t)chunk;
+    b->max_prefill_tokens = (int32_t)max_prefill;
+    return rc;
 }
 
 static double site_attr(double site_value, const cJSON *ovr, const cJSON *cfg, const char *key)
@@ -253,6 +281,9 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
                             5.0, &load_gbs, e);
+    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0};
+    if (!rc)
+        rc = parse_batching(torta_config_at(cfg, "server"), &batching, e);
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "capacity"), "boot_s", "capacity", 0, 1e6, 1, 0, &boot_s, e);
     for (int m = 0; m < cat->n_models && !rc; m++)
@@ -285,6 +316,9 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                     break;
                 }
                 torta_server_state *p = &sim->server_pub[s];
+                sim->servers[s].batching = batching;
+                if (sp->batching >= 0)
+                    sim->servers[s].batching.policy = sp->batching;
                 p->region = r;
                 p->index_in_region = s - g->first_server;
                 p->gpu = sp->gpu;

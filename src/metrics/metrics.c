@@ -406,6 +406,14 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(c, "completed", (double)sim->completed);
     cJSON_AddNumberToObject(c, "rejected", (double)sim->rejected);
     cJSON_AddNumberToObject(c, "in_flight", (double)sim->in_flight);
+    cJSON_AddNumberToObject(c, "rejected_over_context", (double)sim->rejected_over_context);
+    /* Longer than the model's context, whatever server.context_policy did with them. */
+    cJSON_AddNumberToObject(c, "over_context", (double)sim->over_context);
+    cJSON_AddNumberToObject(c, "truncated_to_context", (double)sim->truncated);
+    cJSON *fit = cJSON_AddObjectToObject(c, "beyond_profile_fit");
+    static const char *const fit_keys[] = {"prompt", "context", "batch", "any"};
+    for (int k = 0; k < 4; k++)
+        cJSON_AddNumberToObject(fit, fit_keys[k], (double)sim->beyond_fit[k]);
     /* Time-average number of requests in the system over [0, end of run] (Little's law: equals
      * arrival rate x mean time in system for a run that drains). */
     cJSON_AddNumberToObject(c, "time_avg_in_system",

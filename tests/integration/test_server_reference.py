@@ -3,7 +3,8 @@
 The simulator jumps over decode iterations in closed form and cuts a jump short when a request
 arrives that can join the batch. This test replays the same workload through a naive reference
 that steps one iteration at a time (same iteration-time formula, same FCFS + KV admission) and
-requires every request's first-token and completion time to agree to 1e-6 s.
+requires every request's first-token and completion time to agree to 1e-6 s, for each batching
+policy (mixed, vllm, sarathi).
 """
 import csv
 import json
@@ -18,49 +19,82 @@ SRC = os.environ.get("TORTA_SOURCE_DIR", ".")
 GPU, MODEL, TP = "h100-80gb", "llama2-70b", 4
 
 
-def reference(reqs, perf, kv_cap, max_batch):
-    """reqs: list of (arrival, inp, out) sorted by arrival. Returns {i: (first_token, finish)}."""
+def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, max_prefill=0):
+    """reqs: list of (arrival, inp, out) sorted by arrival. Returns {i: (first_token, finish)}.
+
+    One iteration per loop turn. mixed: the admitted prompts' prefill plus one decode step of the
+    running requests; vllm: an iteration that admits runs only the prefills, otherwise a decode
+    step; sarathi: one decode step of the running requests plus prompt chunks filling
+    chunk_tokens, prefilling requests first (a chunk of c tokens after k counts c (2k + c) in Q).
+    """
     p0, p1, p2, d0, d1, d2 = (perf[k] for k in ("p0", "p1", "p2", "d0", "d1", "d2"))
-    t, nxt, queue, running, result, done = 0.0, 0, [], [], {}, 0
+    t, nxt, queue, running, prefilling, result, done = 0.0, 0, [], [], [], {}, 0
+    used = 0
     while done < len(reqs):
         while nxt < len(reqs) and reqs[nxt][0] <= t:
             queue.append(nxt)
             nxt += 1
-        admitted = []
-        used = sum(reqs[i][1] + reqs[i][2] for i, _ in running)
-        while queue and len(running) + len(admitted) < max_batch:
-            i = queue[0]
-            need = reqs[i][1] + reqs[i][2]
-            if used + need > kv_cap:
-                break
-            used += need
-            admitted.append(queue.pop(0))
-        if not running and not admitted:
+        P = Q = 0
+        finished_prefill = []  # requests whose first token this iteration gives
+
+        def fits(i, n_batch):
+            return n_batch < max_batch and used + reqs[i][1] + reqs[i][2] <= kv_cap
+
+        if policy == "sarathi":
+            left = chunk_tokens - len(running)
+            while prefilling and left > 0:
+                i, k = prefilling[0]
+                c = min(reqs[i][1] - k, left)
+                P, Q, left = P + c, Q + c * (2 * k + c), left - c
+                if k + c < reqs[i][1]:
+                    prefilling[0] = (i, k + c)
+                    break
+                prefilling.pop(0)
+                finished_prefill.append(i)
+            while queue and left > 0 and fits(queue[0], len(running) + len(prefilling) + len(finished_prefill)):
+                i = queue.pop(0)
+                used += reqs[i][1] + reqs[i][2]
+                c = min(reqs[i][1], left)
+                P, Q, left = P + c, Q + c * c, left - c
+                if c < reqs[i][1]:
+                    prefilling.append((i, c))
+                else:
+                    finished_prefill.append(i)
+        else:
+            prompt = 0
+            while queue and fits(queue[0], len(running) + len(finished_prefill)):
+                i = queue[0]
+                if max_prefill and prompt and prompt + reqs[i][1] > max_prefill:
+                    break
+                prompt += reqs[i][1]
+                used += reqs[i][1] + reqs[i][2]
+                P, Q = P + reqs[i][1], Q + reqs[i][1] ** 2
+                finished_prefill.append(queue.pop(0))
+        if not running and not P:
             t = reqs[nxt][0]  # idle until the next arrival
             continue
-        dt = 0.0
-        if admitted:
-            P = sum(reqs[i][1] for i in admitted)
-            Q = sum(reqs[i][1] ** 2 for i in admitted)
-            dt += p0 + p1 * P + p2 * Q
-        if running:
+        decode = running and not (policy == "vllm" and P)
+        dt = p0 + p1 * P + p2 * Q if P else 0.0
+        if decode:
             B = len(running)
             C = sum(reqs[i][1] + g for i, g in running)
             dt += d0 + d1 * B + d2 * C
         t += dt
         new_running = []
         for i, g in running:
-            g += 1
+            g += decode
             if g == reqs[i][2]:
                 result[i] = (result[i][0], t)
                 done += 1
+                used -= reqs[i][1] + reqs[i][2]
             else:
                 new_running.append((i, g))
-        for i in admitted:
+        for i in finished_prefill:
             result[i] = (t, None)
             if reqs[i][2] == 1:
                 result[i] = (t, t)
                 done += 1
+                used -= reqs[i][1] + reqs[i][2]
             else:
                 new_running.append((i, 1))
         running = new_running
@@ -93,6 +127,10 @@ def main():
     passed = failed = 0
     cases = [("light", 0.5, 0.9, 256), ("heavy", 12.0, 0.9, 256),
              ("kv-bound", 12.0, 0.49, 256), ("batch-bound", 12.0, 0.9, 8)]
+    # Policies with their settings: sarathi with a budget that decodes alone can exhaust (64)
+    # and mixed and vllm with a prefill-token cap per iteration.
+    policies = [("mixed", {}), ("mixed", {"max_prefill": 4096}), ("vllm", {}), ("vllm", {"max_prefill": 4096}),
+                ("sarathi", {"chunk_tokens": 512}), ("sarathi", {"chunk_tokens": 64})]
     with tempfile.TemporaryDirectory() as tmp:
         for name, rate, kv_util, max_batch in cases:
             t, reqs = 0.0, []
@@ -101,20 +139,25 @@ def main():
                 reqs.append((round(t, 6), rng.randint(1, 4000), rng.choice([1, 2, rng.randint(1, 600)])))
             mem = gpus[GPU]["mem_gb"] * 1e9 * TP * kv_util
             kv_cap = int((mem - models[MODEL]["weight_bytes"]) // models[MODEL]["kv_bytes_per_token"])
-            ref = reference(reqs, perf, kv_cap, max_batch)
-            rows = run_case(tmp, name, reqs, [f"server.kv_utilization={kv_util}",
-                                              f"server.max_batch={max_batch}"])
-            worst = 0.0
-            for i, (a, _, _) in enumerate(reqs):
-                r = rows[i]
-                assert r["status"] == "completed", r
-                ttft, e2e = float(r["ttft_s"]), float(r["e2e_s"])
-                worst = max(worst, abs(ttft - (ref[i][0] - a)), abs(e2e - (ref[i][1] - a)))
-            ok = worst < 2e-6  # requests.csv has microsecond resolution
-            print(f"{name:12s} requests={len(reqs)} kv_cap={kv_cap} max_batch={max_batch} "
-                  f"worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
-            passed += ok
-            failed += not ok
+            for policy, opts in policies:
+                ref = reference(reqs, perf, kv_cap, max_batch, policy, **opts)
+                sets = [f"server.kv_utilization={kv_util}", f"server.max_batch={max_batch}",
+                        f"server.batching={policy}",
+                        f"server.chunk_tokens={opts.get('chunk_tokens', 512)}",
+                        f"server.max_prefill_tokens={opts.get('max_prefill', 0)}"]
+                label = policy + "".join(f" {k}={v}" for k, v in opts.items())
+                rows = run_case(tmp, f"{name}-{policy}-{len(opts) and list(opts.values())[0]}", reqs, sets)
+                worst = 0.0
+                for i, (a, _, _) in enumerate(reqs):
+                    r = rows[i]
+                    assert r["status"] == "completed", r
+                    ttft, e2e = float(r["ttft_s"]), float(r["e2e_s"])
+                    worst = max(worst, abs(ttft - (ref[i][0] - a)), abs(e2e - (ref[i][1] - a)))
+                ok = worst < 2e-6  # requests.csv has microsecond resolution
+                print(f"{name:12s} {label:26s} requests={len(reqs)} kv_cap={kv_cap} max_batch={max_batch} "
+                      f"worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
+                passed += ok
+                failed += not ok
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
