@@ -55,8 +55,12 @@ static void path_of(const scan *sc, const key *k, char *out, size_t n)
 static int close_object(scan *sc, const char *origin, torta_err *e)
 {
     frame *f = &sc->st[sc->depth - 1];
-    key *k = sc->keys + f->first_key;
     int n = sc->n_keys - f->first_key;
+    if (n < 2) { /* nothing to compare (and no key array yet for an empty object) */
+        sc->n_keys = f->first_key;
+        return 0;
+    }
+    key *k = sc->keys + f->first_key;
     qsort(k, (size_t)n, sizeof *k, cmp_key);
     for (int i = 1; i < n; i++)
         if (k[i].len == k[i - 1].len && memcmp(k[i].s, k[i - 1].s, (size_t)k[i].len) == 0) {
