@@ -257,7 +257,7 @@ int torta_capacity_on_event(torta_sim *sim, int type, uint32_t session, int s, t
 
 static int parse(torta_capacity *c, const cJSON *cap, torta_err *e)
 {
-    double preempt_per_h;
+    double preempt_per_h = 0;
     int rc = torta_json_num(cap, "min_billing_s", "capacity", 0, 1e7, 1, 0, &c->min_billing_s, e);
     if (!rc)
         rc = torta_json_num(cap, "spot_preemptions_per_h", "capacity", 0, 3600, 1, 0, &preempt_per_h, e);
