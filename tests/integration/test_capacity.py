@@ -228,6 +228,25 @@ def day_test(tmp):
     check("day: active servers follow demand (fewest at night, most by day)", hi > 2 * lo, f"{lo}..{hi}")
 
 
+def capacity_command_test(tmp):
+    """`torta-sim capacity`: exactly 1 / mean in the one-at-a-time modes; with the batching
+    model an H100 server outruns an A100 one, and its figure is what a run uses as capacity."""
+    wl = "poisson:rate_per_s=1,duration_s=600,input_tokens=500,output_tokens=100"
+    p = subprocess.run([SIM, "capacity", "--topology", ONE, "--workload", wl, "--csv", "--set",
+                        "server.mode=exponential", "--set", "server.service_mean_s=0.5"],
+                       capture_output=True, text=True)
+    rows = list(csv.DictReader(p.stdout.splitlines()))
+    check("capacity: exponential mode gives 1 / mean", p.returncode == 0 and
+          all(abs(float(r["saturation_rps"]) - 2.0) < 1e-12 for r in rows) and len(rows) == 2, p.stdout)
+    p = subprocess.run([SIM, "capacity", "--topology", ONE, "--workload", wl, "--csv"], capture_output=True, text=True)
+    rps = {r["gpu"]: float(r["saturation_rps"]) for r in csv.DictReader(p.stdout.splitlines())}
+    s, slots, _ = run(os.path.join(tmp, "cap"), "--topology", ONE, "--workload", wl, "--slot-s", "600")
+    full = [r for r in slots if float(r["end_s"]) - float(r["start_s"]) == 600]
+    check("capacity: batching H100 > A100, and a run's capacity_rps is their sum",
+          rps["h100-80gb"] > rps["a100-80gb"] > 0 and
+          abs(float(full[0]["capacity_rps"]) - sum(rps.values())) < 1e-5, (rps, full[0]["capacity_rps"]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         ramp_test(tmp)
@@ -236,6 +255,7 @@ def main():
         cold_start_test(tmp)
         load_test(tmp)
         day_test(tmp)
+        capacity_command_test(tmp)
     print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
     return 0 if all(results) else 1
 
