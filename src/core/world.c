@@ -159,7 +159,7 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
 static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
 {
     const char *name;
-    long chunk, max_prefill;
+    long chunk = 0, max_prefill = 0;
     int rc = torta_json_str(srv, "batching", "server", 0, "mixed", &name, e);
     if (!rc)
         rc = torta_batching_parse(name, "server.batching", &b->policy, e);
