@@ -186,10 +186,13 @@ int torta_policy_check(const torta_policy *p, const char *origin, const char *fi
                        size_t n_features, const char *const *names, torta_err *e)
 {
     size_t in = torta_mlp_in_dim(&p->net);
+    if (fingerprint && p->fingerprint && strcmp(fingerprint, p->fingerprint) != 0)
+        return fingerprint_mismatch(origin, p->fingerprint, fingerprint, e);
     if (names) {
         if (n_features != in)
             return torta_err_set(e, TORTA_EINPUT,
-                                 "%s: policy takes %zu features, the caller provides %zu", origin,
+                                 "%s: policy takes %zu features, the caller provides %zu (trained by an "
+                                 "older torta-sim? see configs/policies/COMMANDS.md)", origin,
                                  in, n_features);
         if (p->n_features == in) {
             for (size_t i = 0; i < in; i++)
@@ -200,8 +203,6 @@ int torta_policy_check(const torta_policy *p, const char *origin, const char *fi
                                          origin, i, p->feature_names[i], names[i]);
         }
     }
-    if (fingerprint && p->fingerprint && strcmp(fingerprint, p->fingerprint) != 0)
-        return fingerprint_mismatch(origin, p->fingerprint, fingerprint, e);
     return 0;
 }
 

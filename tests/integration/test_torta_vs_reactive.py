@@ -1,7 +1,8 @@
 """TORTA against one-slot reactive OT on a day-long diurnal workload with shifted regional peaks
-(three regions in UTC-5, UTC+0 and UTC+8): after a short training run, `torta` must beat
-`ot-reactive` on mean e2e latency or on cost, averaged over three held-out seeds. Prints the
-margins it sees."""
+(three regions in UTC-5, UTC+0 and UTC+8), each with one reserved server and a pool of two
+on-demand ones: TORTA plans capacity (forecasts + OT + PPO, trained briefly on seeds 1001+),
+ot-reactive routes by one-slot OT under the reactive autoscaler. `torta` must beat `ot-reactive`
+on mean e2e latency or on cost, averaged over three held-out seeds. Prints the margins it sees."""
 import json
 import os
 import subprocess
@@ -13,8 +14,9 @@ SRC = os.environ.get("TORTA_SOURCE_DIR", ".")
 TOPO = os.path.join(SRC, "tests/fixtures/core/three_regions.json")
 WORKLOAD = ("diurnal:rate_per_s=3,duration_s=86400,lengths="
             + os.path.join(SRC, "traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv"))
-COMMON = ["--topology", TOPO, "--workload", WORKLOAD, "--slot-s", "300",
-          "--set", 'regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":1}]']
+COMMON = ["--topology", TOPO, "--workload", WORKLOAD, "--slot-s", "300", "--set", "capacity.autoscaler=reactive",
+          "--set", 'regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":1},'
+          '{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2,"class":"on_demand"}]']
 
 
 def main():

@@ -68,10 +68,31 @@ def main():
                            env={**os.environ, "TORTA_POLICY_DIR": tmp})
         check("no policy: the error says how to train one", p.returncode == 2 and "torta-sim train" in p.stderr,
               p.stderr.strip()[:200])
+        # Shipped policies: <topology>.<variant>.json (default settings) and <topology>.<variant>.<tag>.json
+        # (other settings); the first that fits the run is used, else the default one's error.
+        shop = os.path.join(tmp, "shop")
+        os.makedirs(shop)
+        with open(os.path.join(shop, "three-regions.torta.json"), "w") as f:
+            json.dump({**policy, "meta": {**policy["meta"], "fingerprint": policy["meta"]["fingerprint"].replace(
+                "slot600", "slot60")}}, f)
+        env = {**os.environ, "TORTA_POLICY_DIR": shop}
+        p = subprocess.run([SIM, *COMMON, "--macro", "torta", "--quiet"], capture_output=True, text=True, env=env)
+        check("no shipped policy fits: the default one's error names the setting",
+              p.returncode == 2 and "--slot-s 60" in p.stderr, p.stderr.strip()[:300])
+        with open(os.path.join(shop, "three-regions.torta.slot600.json"), "w") as f:
+            json.dump(policy, f)
+        p = subprocess.run([SIM, *COMMON, "--macro", "torta", "--quiet", "--out", os.path.join(tmp, "shop-run")],
+                           capture_output=True, text=True, env=env)
+        check("a tagged shipped policy that fits is found", p.returncode == 0, p.stderr.strip()[:300])
+        if p.returncode == 0:
+            check("... and drives the run like the same file given by path",
+                  json.load(open(os.path.join(tmp, "shop-run", "summary.json")))["fingerprint"]
+                  == json.load(open(os.path.join(out, "summary.json")))["fingerprint"])
         # rl.action "shared": one multiplier for every region; the policy file says so itself.
         p, spol, _ = train(tmp, "shared", "--set", 'scheduler.macro_params.rl.action="shared"')
         sizes = json.load(open(spol))["net"]["sizes"] if p.returncode == 0 else None
-        check("shared action: a policy with one output", sizes is not None and sizes[-1] == 1, sizes)
+        # one routing multiplier and one capacity multiplier, each shared by every region
+        check("shared action: a policy with two outputs", sizes is not None and sizes[-1] == 2, sizes)
         p = subprocess.run([SIM, *COMMON, "--macro", "torta", "--set", f"scheduler.macro_params.policy={json.dumps(spol)}",
                             "--quiet", "--out", os.path.join(tmp, "eval-shared")], capture_output=True, text=True)
         check("a shared-action policy drives --macro torta", p.returncode == 0, p.stderr[-300:])

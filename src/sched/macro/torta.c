@@ -33,6 +33,23 @@ static void destroy(void *self)
     free(t);
 }
 
+/* The capacity plan reads the forecast for the slot when servers started now are ready, so the
+ * horizon must reach it: a default horizon grows to it, one set by the user that falls short is
+ * an error naming the value to use. */
+static int reach_lead_time(const torta_view *v, const cJSON *fj, torta_forecast_params *fp, torta_err *e)
+{
+    int need = torta_capacity_lead_slots(v) + 1;
+    if (fp->horizon_slots >= need)
+        return 0;
+    if (need > TORTA_FC_MAX_HORIZON || cJSON_GetObjectItemCaseSensitive(fj, "horizon_slots"))
+        return torta_err_set(e, TORTA_EINPUT, "scheduler.macro_params.forecast.horizon_slots = %d does "
+                             "not reach the servers' start-up time (%d slots of %g s): use at least %d%s",
+                             fp->horizon_slots, need - 1, v->slot_s, need,
+                             need > TORTA_FC_MAX_HORIZON ? ", or longer slots" : "");
+    fp->horizon_slots = need;
+    return 0;
+}
+
 static int init_variant(void **self, const torta_sched_env *env, const torta_variant *var, torta_err *e)
 {
     const cJSON *params = env->params;
@@ -87,6 +104,8 @@ static int init_variant(void **self, const torta_sched_env *env, const torta_var
     fp.season_slots = (int)fmax(1, llround(86400.0 / env->view->slot_s));
     const cJSON *fj = cJSON_GetObjectItemCaseSensitive(params, "forecast");
     if (fj && (rc = torta_forecast_params_from_json(fj, "scheduler.macro_params.forecast", &fp, e)) != 0)
+        return rc;
+    if (var->capacity && var->forecast && (rc = reach_lead_time(env->view, fj, &fp, e)) != 0)
         return rc;
     t->horizon = fp.horizon_slots;
     t->fc = calloc((size_t)n, sizeof *t->fc);
@@ -168,8 +187,10 @@ static int route(void *self, const torta_request *r, const torta_view *v)
 static void on_complete(void *self, const torta_request *r, const torta_view *v)
 {
     torta_macro *t = self;
-    t->lat_sum += r->finish_s - r->arrival_s;
+    double e2e = r->finish_s - r->arrival_s;
+    t->lat_sum += e2e;
     t->lat_n++;
+    t->slo_missed += r->first_token_s - r->arrival_s > t->rw.slo_ttft_s || e2e > t->rw.slo_e2e_s;
 }
 
 /* cap: the variant plans capacity (its ops have .capacity); the one-slot OT baselines do not

@@ -5,7 +5,8 @@
  * `target_load` of saturation capacity on top of the region's reserved servers. Scale-ups take
  * effect at once (the forecast already looks ahead by the start-up lead time); a scale-down takes
  * the largest request of the last `down_window_s` (smoothing against oscillation; the
- * torta-no-smooth variant scales down at once). Spot pools are left as they are.
+ * torta-no-smooth variant scales down at once). Spot pools are left as they are. With a policy,
+ * the RL step scales each region's forecast by its capacity multiplier first (torta_rl.c).
  *
  * Params (scheduler.macro_params.capacity): target_load (0.7), down_window_s (600). */
 #include <math.h>
@@ -32,20 +33,36 @@ int torta_capacity_plan_init(torta_macro *t, const cJSON *params, torta_err *e)
     c->down_slots = t->var.smooth ? (int)floor(window_s / t->v->slot_s + 1e-9) + 1 : 1;
     c->hist = calloc((size_t)t->n * c->down_slots, sizeof(int32_t));
     c->offered_rps = calloc((size_t)t->n, sizeof(double));
-    if (!c->hist || !c->offered_rps)
+    c->planned_load = calloc((size_t)t->n, sizeof(double));
+    c->mult = malloc(sizeof(double) * (size_t)t->n);
+    if (!c->hist || !c->offered_rps || !c->planned_load || !c->mult)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    for (int j = 0; j < t->n; j++)
+        c->mult[j] = 1.0;
     return 0;
+}
+
+int torta_capacity_lead_slots(const torta_view *v)
+{
+    double lead = 0;
+    for (int s = 0; s < v->n_servers; s++)
+        if (v->servers[s].cap_class != TORTA_CLASS_RESERVED)
+            lead = fmax(lead, v->servers[s].start_lead_s);
+    return (int)ceil(lead / v->slot_s - 1e-9);
 }
 
 void torta_capacity_plan_free(torta_capacity_plan *c)
 {
     free(c->hist);
     free(c->offered_rps);
+    free(c->planned_load);
+    free(c->mult);
 }
 
 /* Saturation capacity (requests/s) of region g's active reserved servers, and the mean of one
  * on-demand pool server; the longest start-up lead time of that pool. */
-static void region_capacity(const torta_view *v, int g, double *reserved_rps, double *od_rps, double *lead_s)
+static void region_capacity(const torta_view *v, int g, double *reserved_rps, double *od_rps, double *lead_s,
+                            double *pool_rps)
 {
     const torta_region_state *reg = &v->regions[g];
     double pool = 0;
@@ -62,6 +79,7 @@ static void region_capacity(const torta_view *v, int g, double *reserved_rps, do
         }
     }
     *od_rps = n ? pool / n : 0;
+    *pool_rps = pool;
 }
 
 /* Forecast requests/s of origin i, `ahead` slots from now (0: the slot starting now). */
@@ -88,31 +106,36 @@ int torta_macro_capacity(void *self, const torta_view *v, int32_t *desired, tort
     c->head = (c->head + c->down_slots - 1) % c->down_slots;
     if (c->filled < c->down_slots)
         c->filled++;
+    c->churn = 0;
     for (int j = 0; j < n; j++) {
-        double reserved_rps, od_rps, lead_s;
-        region_capacity(v, j, &reserved_rps, &od_rps, &lead_s);
+        double reserved_rps, od_rps, lead_s, pool_rps;
+        region_capacity(v, j, &reserved_rps, &od_rps, &lead_s, &pool_rps);
         int ahead = (int)ceil(lead_s / v->slot_s - 1e-9);
         double offered = 0;
         for (int i = 0; i < n; i++)
             offered += forecast_rps(t, v, i, ahead, fallback) * t->plan.x[(size_t)i * n + j];
+        offered *= c->mult[j];
         c->offered_rps[j] = offered;
+        c->planned_load[j] = reserved_rps + pool_rps > 0 ? offered / (reserved_rps + pool_rps) : 0;
         int32_t rec = 0;
         if (od_rps > 0) {
             double k = ceil((offered / c->target_load - reserved_rps) / od_rps - 1e-9);
             rec = k > 0 ? (int32_t)fmin(k, 1e6) : 0;
         }
         c->hist[c->head * n + j] = rec;
-        int32_t *cur = &desired[j * TORTA_N_CLASSES + TORTA_CLASS_ON_DEMAND];
+        int32_t *cur = &desired[j * TORTA_N_CLASSES + TORTA_CLASS_ON_DEMAND], before = *cur;
         if (rec >= *cur) {
             *cur = rec;
-            continue;
+        } else {
+            int32_t hi = rec;
+            for (int k = 1; k < c->filled; k++) {
+                int32_t h = c->hist[((c->head + k) % c->down_slots) * n + j];
+                hi = h > hi ? h : hi;
+            }
+            *cur = hi < *cur ? hi : *cur;
         }
-        int32_t hi = rec;
-        for (int k = 1; k < c->filled; k++) {
-            int32_t h = c->hist[((c->head + k) % c->down_slots) * n + j];
-            hi = h > hi ? h : hi;
-        }
-        *cur = hi < *cur ? hi : *cur;
+        int32_t pool = v->regions[j].pool[TORTA_CLASS_ON_DEMAND];
+        c->churn += abs((*cur < pool ? *cur : pool) - (before < pool ? before : pool));
     }
     (void)e;
     return 0;

@@ -31,12 +31,17 @@ typedef struct torta_capacity_plan {
     int32_t *hist;        /* n x down_slots recent requests per region (ring) */
     int head, filled;
     double *offered_rps;  /* n: forecast requests/s each region will be offered */
+    double *planned_load; /* n: offered_rps over the region's reserved + whole pool capacity */
+    double *mult;         /* n: the policy's multipliers on offered_rps (1 without RL) */
+    int32_t churn;        /* sum over regions of |change| in the on-demand servers asked for */
+    int32_t ahead_max;    /* the largest lead time in slots, which the forecasts must reach */
 } torta_capacity_plan;
 
-/* Reward weights and normalisers (MODEL.md 8.5). */
+/* Reward weights and normalisers (MODEL.md 8.5, docs/torta.md). */
 typedef struct torta_reward_cfg {
     double alpha, beta, gamma, eta;    /* latency, cost, load std, plan churn */
-    double latency_ref_s, cost_ref_usd_per_server_h;
+    double slo, churn;                 /* SLO violations, server starts and stops */
+    double latency_ref_s, cost_ref_usd_per_server_h, slo_ttft_s, slo_e2e_s;
 } torta_reward_cfg;
 
 /* Shared across the episodes of `torta-sim train --layer macro`. */
@@ -82,10 +87,11 @@ typedef struct torta_macro {
     double *obs, *action, *mult;
     size_t obs_dim, act_dim;
     int shared_action;            /* one multiplier for every region (rl.action "shared") */
+    size_t route_dim;             /* actions on routing; the rest act on capacity */
     double action_clip;
     torta_reward_cfg rw;
     double lat_sum;
-    int64_t lat_n;
+    int64_t lat_n, slo_missed;
     int acted;                    /* a transition is open */
     torta_capacity_plan cap;
     char fingerprint[128];
@@ -95,6 +101,9 @@ typedef struct torta_macro {
 int torta_capacity_plan_init(torta_macro *t, const cJSON *params, torta_err *e);
 void torta_capacity_plan_free(torta_capacity_plan *c);
 int torta_macro_capacity(void *self, const torta_view *v, int32_t *desired, torta_err *e);
+/* Slots between starting a server of a region's pool and its readiness: ceil(lead / slot_s),
+ * the largest over the world's on-demand and spot servers (0 when there are none). */
+int torta_capacity_lead_slots(const torta_view *v);
 
 /* torta_rl.c */
 int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON *params, torta_err *e);

@@ -1,12 +1,16 @@
-/* TORTA's RL part: the state the policy sees, its action (log-multipliers on each region's spare
- * capacity before the OT solve, so every action is still a feasible plan; or, for rl-only, the
- * routing matrix itself), the per-slot reward, and the PPO learner used by `torta-sim train`.
+/* TORTA's RL part: the state the policy sees, its action, the per-slot reward, and the PPO
+ * learner used by `torta-sim train`. The action has two parts: on routing, log-multipliers on
+ * each region's spare capacity before the OT solve, so every action is still a feasible plan (or,
+ * for rl-only, the routing matrix itself); on capacity, log-multipliers on the demand each
+ * region's capacity plan provisions for (torta_capacity.c), so the policy can buy ahead of the
+ * forecast or below it. Action 0 reproduces the forecast + OT plan.
  *
  * OT supervision (our reconstruction): the one-slot OT plan corresponds to multipliers of 1
  * (action 0). Training starts by cloning that plan (behaviour cloning during the first episode,
  * which also fits the observation normaliser) and keeps an auxiliary term pulling the action
  * towards 0 (weight rl.ot_supervision), so the policy departs from OT only where it pays. */
 #include <ctype.h>
+#include <glob.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,14 +25,15 @@
 #include "torta/rng.h"
 
 #define TWO_PI 6.283185307179586
-#define N_BASE_FEATURES 8 /* per region, besides the horizon forecasts */
+#define N_BASE_FEATURES 12 /* per region, besides the horizon forecasts */
 
 static const char *const RL_KEYS[] = {"hidden", "horizon_steps", "epochs", "minibatch", "lr",
                                       "gamma", "lambda", "clip", "ent_coef", "ot_supervision",
                                       "action_clip", "init_log_std", "action",
                                       "episodes_per_update", NULL};
-static const char *const REWARD_KEYS[] = {"alpha", "beta", "gamma", "eta", "latency_ref_s",
-                                          "cost_ref_usd_per_server_h", NULL};
+static const char *const REWARD_KEYS[] = {"alpha", "beta", "gamma", "eta", "slo", "churn",
+                                          "latency_ref_s", "cost_ref_usd_per_server_h",
+                                          "slo_ttft_s", "slo_e2e_s", NULL};
 
 static int parse_reward(const cJSON *r, torta_reward_cfg *c, torta_err *e)
 {
@@ -38,6 +43,10 @@ static int parse_reward(const cJSON *r, torta_reward_cfg *c, torta_err *e)
     if (!rc) rc = torta_json_num(r, "beta", w, 0, 1e6, 0, 1.0, &c->beta, e);
     if (!rc) rc = torta_json_num(r, "gamma", w, 0, 1e6, 0, 1.0, &c->gamma, e);
     if (!rc) rc = torta_json_num(r, "eta", w, 0, 1e6, 0, 0.1, &c->eta, e);
+    if (!rc) rc = torta_json_num(r, "slo", w, 0, 1e6, 0, 1.0, &c->slo, e);
+    if (!rc) rc = torta_json_num(r, "churn", w, 0, 1e6, 0, 0.1, &c->churn, e);
+    if (!rc) rc = torta_json_num(r, "slo_ttft_s", w, 1e-6, 1e6, 0, 5.0, &c->slo_ttft_s, e);
+    if (!rc) rc = torta_json_num(r, "slo_e2e_s", w, 1e-6, 1e6, 0, 60.0, &c->slo_e2e_s, e);
     if (!rc) rc = torta_json_num(r, "latency_ref_s", w, 1e-6, 1e6, 0, 10.0, &c->latency_ref_s, e);
     if (!rc)
         rc = torta_json_num(r, "cost_ref_usd_per_server_h", w, 1e-9, 1e6, 0, 25.0,
@@ -90,8 +99,9 @@ static void fingerprint(const torta_sched_env *env, int horizon, char *out, size
              v->n_regions, horizon, v->slot_s, (unsigned long long)h);
 }
 
-static const char *const BASE_NAMES[N_BASE_FEATURES] = {"last_demand", "backlog", "util", "alive",
-                                                        "hour_sin", "hour_cos", "price", "local_share"};
+static const char *const BASE_NAMES[N_BASE_FEATURES] = {
+    "last_demand", "backlog", "util",        "alive",     "hour_sin",   "hour_cos",
+    "price",       "local_share", "load", "od_on", "od_starting", "planned_load"};
 
 static char **feature_names(int n, int H)
 {
@@ -146,6 +156,70 @@ static int default_policy_path(const char *topology, const char *variant, char *
     return 0;
 }
 
+/* Loads the policy at `path` into t and checks that it fits this run. */
+static int load_policy(torta_macro *t, const char *path, const char *const *names, size_t n_names,
+                       torta_err *e)
+{
+    int rc = torta_policy_load(path, &t->policy, e);
+    if (rc)
+        return rc;
+    size_t out = torta_mlp_out_dim(&t->policy.net), cap = t->act_dim - t->route_dim;
+    /* A policy with one routing output is a "shared" one, whatever rl.action says. */
+    int shared = t->shared_action || (!t->var.rl_only && t->n > 1 && out == 1 + cap / (size_t)t->n);
+    size_t route = shared ? 1 : t->route_dim, need = route + (shared ? (cap > 0) : cap);
+    rc = torta_policy_check(&t->policy, path, t->fingerprint, n_names, names, e);
+    if (!rc && out != need)
+        rc = torta_err_set(e, TORTA_EINPUT, "%s: policy has %zu actions, %s needs %zu (trained "
+                           "for another variant?)", path, out, t->var.name, need);
+    if (rc) {
+        torta_policy_free(&t->policy);
+        return rc;
+    }
+    t->shared_action = shared;
+    t->route_dim = route;
+    t->act_dim = need;
+    t->have_policy = 1;
+    return 0;
+}
+
+/* The shipped policies of a topology and variant: <stem>.<variant>.json, trained with the default
+ * settings, and <stem>.<variant>.<tag>.json, trained for other settings (an experiment's servers
+ * and slot length); the first that fits the run is used. When none does, the error is the
+ * default one's, which names the setting that differs and the value it was trained with. */
+static int load_shipped_policy(torta_macro *t, const torta_sched_env *env, const char *const *names,
+                               size_t n_names, torta_err *e)
+{
+    const char *topo = env->topology_name ? env->topology_name : "?";
+    char main_path[4096], pattern[4200];
+    default_policy_path(topo, t->var.name, main_path, sizeof main_path);
+    snprintf(pattern, sizeof pattern, "%.*s.*.json", (int)(strlen(main_path) - 5), main_path);
+    glob_t g = {0};
+    int found = glob(pattern, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0, rc = TORTA_EINPUT;
+    torta_err first = {0};
+    if (access(main_path, R_OK) == 0) {
+        rc = load_policy(t, main_path, names, n_names, &first);
+    } else if (!found) {
+        globfree(&g);
+        return torta_err_set(e, TORTA_EINPUT,
+                             "%s needs a trained policy: none is shipped for topology \"%s\" "
+                             "(looked for %s). Train one with `torta-sim train --topology ... "
+                             "--policy-out FILE` and pass --set scheduler.macro_params.policy=FILE",
+                             t->var.name, topo, main_path);
+    }
+    for (size_t k = 0; rc && k < (size_t)found; k++) {
+        torta_err other = {0};
+        rc = load_policy(t, g.gl_pathv[k], names, n_names, first.code ? &other : &first);
+    }
+    globfree(&g);
+    if (rc) {
+        *e = first;
+        if (found)
+            torta_err_prefix(e, "none of the %d shipped %s policies for %s fits this run; the first",
+                             found + (access(main_path, R_OK) == 0), t->var.name, topo);
+    }
+    return rc;
+}
+
 /* rl.action: "per-region" (a log-multiplier per region) or "shared" (one for all regions: the
  * common mode, the one direction that helps on a network of identical regions; docs/torta.md). */
 static int parse_action_kind(const cJSON *rl, int *shared, torta_err *e)
@@ -170,7 +244,8 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
         return torta_err_set(e, TORTA_EINPUT, "scheduler.macro_params.rl.action: \"shared\" is for "
                              "the multiplier variants, not rl-only");
     t->obs_dim = (size_t)n * (H + N_BASE_FEATURES);
-    t->act_dim = t->var.rl_only ? (size_t)n * n : t->shared_action ? 1 : (size_t)n;
+    t->route_dim = t->var.rl_only ? (size_t)n * n : t->shared_action ? 1 : (size_t)n;
+    t->act_dim = t->route_dim + (t->var.capacity ? (t->shared_action ? 1 : (size_t)n) : 0);
     t->obs = calloc(t->obs_dim, sizeof(double));
     t->action = calloc(t->act_dim, sizeof(double));
     t->mult = calloc((size_t)n, sizeof(double));
@@ -219,36 +294,14 @@ int torta_macro_rl_init(torta_macro *t, const torta_sched_env *env, const cJSON 
     }
 
     const char *path = NULL;
-    char buf[4096];
     if ((rc = torta_json_str(params, "policy", "scheduler.macro_params", 0, NULL, &path, e)) != 0)
         return rc;
-    if (!path) {
-        if (default_policy_path(env->topology_name ? env->topology_name : "?", t->var.name, buf,
-                                sizeof buf) != 0 ||
-            access(buf, R_OK) != 0)
-            return torta_err_set(e, TORTA_EINPUT,
-                                 "%s needs a trained policy: none is shipped for topology \"%s\" "
-                                 "(looked for %s). Train one with `torta-sim train --topology ... "
-                                 "--policy-out FILE` and pass --set scheduler.macro_params.policy=FILE",
-                                 t->var.name, env->topology_name ? env->topology_name : "?", buf);
-        path = buf;
-    }
-    if ((rc = torta_policy_load(path, &t->policy, e)) != 0)
-        return rc;
-    t->have_policy = 1;
     char **names = feature_names(n, H);
     if (!names)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
-    rc = torta_policy_check(&t->policy, path, t->fingerprint, n_names, (const char *const *)names, e);
+    rc = path ? load_policy(t, path, (const char *const *)names, n_names, e)
+              : load_shipped_policy(t, env, (const char *const *)names, n_names, e);
     free_names(names, n_names);
-    if (!rc && !t->var.rl_only && torta_mlp_out_dim(&t->policy.net) == 1) {
-        t->shared_action = 1; /* the policy file says it: one multiplier for every region */
-        t->act_dim = 1;
-    }
-    if (!rc && torta_mlp_out_dim(&t->policy.net) != t->act_dim)
-        rc = torta_err_set(e, TORTA_EINPUT, "%s: policy has %zu actions, %s needs %zu (trained "
-                           "for another variant?)", path, torta_mlp_out_dim(&t->policy.net),
-                           t->var.name, t->act_dim);
     if (!rc)
         rc = torta_mlp_ws_init(&t->ws, &t->policy.net, 1, e);
     return rc;
@@ -298,37 +351,53 @@ static void observe(torta_macro *t, const torta_view *v)
         *o++ = cos(TWO_PI * hour / 24.0);
         *o++ = pmax > 0 ? g->electricity_usd_per_kwh / pmax : 0.0;
         *o++ = t->plan.x[(size_t)j * n + j];
+        int32_t pool = g->pool[TORTA_CLASS_ON_DEMAND];
+        *o++ = fmin(g->load_last_slot, 10.0);
+        *o++ = pool > 0 ? (double)(g->starting[TORTA_CLASS_ON_DEMAND] + g->active[TORTA_CLASS_ON_DEMAND]) / pool : 0.0;
+        *o++ = pool > 0 ? (double)g->starting[TORTA_CLASS_ON_DEMAND] / pool : 0.0;
+        *o++ = t->var.capacity ? fmin(t->cap.planned_load[j], 10.0) : 0.0; /* last slot's plan */
     }
 }
 
-/* Reward for the slot that just ended (MODEL.md 8.5), from what the run reports. */
+/* Reward for the slot that just ended (docs/torta.md), from the ledger (each region's cost of
+ * the slot, every component) and the requests completed in the slot. */
 static double slot_reward(torta_macro *t, const torta_view *v)
 {
-    int n = t->n, servers = 0;
+    int n = t->n, servers = 0, pool = 0;
     double cost = 0, u = 0, u2 = 0;
     for (int j = 0; j < n; j++) {
+        double load = fmin(v->regions[j].load_last_slot, 10.0);
         cost += v->regions[j].cost_usd_last_slot;
         servers += v->regions[j].n_servers;
-        u += v->regions[j].util_last_slot;
-        u2 += v->regions[j].util_last_slot * v->regions[j].util_last_slot;
+        pool += v->regions[j].pool[TORTA_CLASS_ON_DEMAND];
+        u += load;
+        u2 += load * load;
     }
     double mean_u = u / n, sd = sqrt(fmax(0.0, u2 / n - mean_u * mean_u));
     double lat = t->lat_n > 0 ? t->lat_sum / (double)t->lat_n : 0.0;
+    double missed = t->lat_n > 0 ? (double)t->slo_missed / (double)t->lat_n : 0.0;
     double cost_ref = servers * v->slot_s / 3600.0 * t->rw.cost_ref_usd_per_server_h;
     double churn = torta_plan_churn(n, t->x_prev, t->plan.x);
+    double starts_stops = t->var.capacity && pool > 0 ? (double)t->cap.churn / pool : 0.0;
     t->lat_sum = 0;
-    t->lat_n = 0;
+    t->lat_n = t->slo_missed = 0;
     return -(t->rw.alpha * lat / t->rw.latency_ref_s + t->rw.beta * cost / cost_ref +
-             t->rw.gamma * sd + t->rw.eta * churn);
+             t->rw.gamma * sd + t->rw.eta * churn + t->rw.slo * missed + t->rw.churn * starts_stops);
+}
+
+static double clipped_exp(const torta_macro *t, double a)
+{
+    return exp(fmax(-t->action_clip, fmin(t->action_clip, a)));
 }
 
 static void apply_action(torta_macro *t)
 {
     int n = t->n;
+    for (int j = 0; t->var.capacity && j < n; j++)
+        t->cap.mult[j] = clipped_exp(t, t->action[t->route_dim + (t->shared_action ? 0 : (size_t)j)]);
     if (!t->var.rl_only) {
         for (int j = 0; j < n; j++)
-            t->mult[j] = exp(fmax(-t->action_clip, fmin(t->action_clip,
-                                                          t->action[t->shared_action ? 0 : j])));
+            t->mult[j] = clipped_exp(t, t->action[t->shared_action ? 0 : j]);
         return;
     }
     for (int i = 0; i < n; i++) { /* softmax per origin row */
