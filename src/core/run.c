@@ -500,6 +500,14 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc)
         rc = torta_metrics_new(&sim, tmp, !cJSON_IsFalse(torta_config_at(o->config, "output.requests_csv")),
                                &sim.metrics, e);
+    double slo_ttft_s = 0, slo_e2e_s = 0;
+    const cJSON *slo = torta_config_at(o->config, "slo");
+    if (!rc)
+        rc = torta_json_num(slo, "ttft_s", "slo", 1e-9, 1e9, 1, 0, &slo_ttft_s, e);
+    if (!rc)
+        rc = torta_json_num(slo, "e2e_s", "slo", 1e-9, 1e9, 1, 0, &slo_e2e_s, e);
+    if (!rc)
+        torta_metrics_set_slo(sim.metrics, slo_ttft_s, slo_e2e_s);
     if (!rc)
         rc = torta_sim_loop(&sim, o->progress, e);
     if (!rc && !sim.interrupted &&

@@ -41,6 +41,8 @@ struct torta_metrics {
     double region_busy, weight;
     int64_t region_slots, overloaded_region_slots;
     int64_t slots;
+    double slo_ttft_s, slo_e2e_s; /* a completed request meets the SLO when both hold */
+    int64_t slo_met, completed;
 };
 
 static char *csv_quote(const char *s)
@@ -87,6 +89,12 @@ static FILE *open_csv(const char *dir, const char *name, char **buf, int own_buf
         setvbuf(f, *buf, _IOFBF, CSV_BUF_BYTES);
     fputs(header, f);
     return f;
+}
+
+void torta_metrics_set_slo(torta_metrics *m, double ttft_s, double e2e_s)
+{
+    m->slo_ttft_s = ttft_s;
+    m->slo_e2e_s = e2e_s;
 }
 
 int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
@@ -194,6 +202,8 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
             if (i != H_TPOT || r->output_tokens > 1)
                 torta_hist_add(&m->hist[i], v[i]);
         m->served_slot[r->serve_region] += 1;
+        m->completed++;
+        m->slo_met += ttft <= m->slo_ttft_s && e2e <= m->slo_e2e_s;
     }
     if (!m->req_csv)
         return 0;
@@ -426,6 +436,10 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
         snprintf(key, sizeof key, "%.*s", (int)strlen(hist_names[i]) - 2, hist_names[i]);
         cJSON_AddItemToObject(lat, key, latency_json(&m->hist[i]));
     }
+    cJSON *slo = cJSON_AddObjectToObject(s, "slo");
+    cJSON_AddNumberToObject(slo, "ttft_s", m->slo_ttft_s);
+    cJSON_AddNumberToObject(slo, "e2e_s", m->slo_e2e_s);
+    cJSON_AddNumberToObject(slo, "attainment", m->completed ? (double)m->slo_met / (double)m->completed : 0.0);
     double w = m->weight > 0 ? m->weight : 1;
     cJSON *lb = cJSON_AddObjectToObject(s, "load_balance");
     add_spread(lb, "region_load", &m->region_load, w, 1);

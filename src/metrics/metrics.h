@@ -13,6 +13,9 @@
 int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
                       torta_err *e);
 void torta_metrics_free(torta_metrics *m);
+/* The service-level objective whose attainment the summary reports (config "slo"): the share of
+ * completed requests with TTFT <= ttft_s and e2e <= e2e_s. */
+void torta_metrics_set_slo(torta_metrics *m, double ttft_s, double e2e_s);
 /* A request left the system (completed or rejected); net_out_s / ttft_net_s: response transfer. */
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
                           double net_out_s, double ttft_net_s, torta_err *e);

@@ -51,6 +51,17 @@ def main():
         check("mean e2e from rows = summary", abs(mean_e2e - s["latency_s"]["e2e"]["mean"]) < 1e-5,
               f"{mean_e2e} vs {s['latency_s']['e2e']['mean']}")
         check("e2e >= ttft >= network in", all(float(x["e2e_s"]) >= float(x["ttft_s"]) > 0 for x in done))
+        # SLO attainment: the share of completed requests within both thresholds, from the rows
+        # (thresholds at the median so that neither alone decides it)
+        tt = sorted(float(x["ttft_s"]) for x in done)[len(done) // 2]
+        ee = sorted(float(x["e2e_s"]) for x in done)[len(done) // 2]
+        slo_out = os.path.join(tmp, "slo")
+        run(slo_out, "--seed", "7", "--macro", "least-loaded", "--micro", "jsq", "--set", f"slo.ttft_s={tt!r}",
+            "--set", f"slo.e2e_s={ee!r}")
+        met = sum(float(x["ttft_s"]) <= tt and float(x["e2e_s"]) <= ee for x in done) / len(done)
+        got = json.load(open(os.path.join(slo_out, "summary.json")))["slo"]["attainment"]
+        check("slo.attainment = share of rows within ttft_s and e2e_s", abs(got - met) < 2e-4 and 0.2 < met < 0.5,
+              f"{got} vs {met} from requests.csv")
         cfg = json.load(open(os.path.join(a, "config.json")))
         check("config.json is the effective config", cfg["seed"] == 7 and cfg["scheduler"]["micro"] == "jsq")
         slots = list(csv.DictReader(open(os.path.join(a, "slots.csv"))))
