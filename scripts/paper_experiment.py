@@ -1,34 +1,56 @@
 #!/usr/bin/env -S /usr/bin/python3
-"""The paper's experiment in one command (configs/experiments/paper.json; docs/results.md).
+"""The paper's experiment in the capacity regime, in one command (configs/experiments/paper.json;
+docs/results.md).
 
     /usr/bin/python3 scripts/paper_experiment.py [--spec configs/experiments/paper.json]
-        [--out results/paper] [--build build] [--jobs N] [--retrain] [--seeds 1-5] [--no-figures]
+        [--out results/paper] [--build build] [--jobs N] [--retrain] [--seeds 1-5]
+        [--topologies abilene,geant] [--no-bound] [--no-figures]
 
-For every topology of the spec (a topology may set its own "seeds"): trains the RL variants' policies that are missing from
-configs/policies/ (`torta-sim train`, held-out training seeds; the commands are recorded in
-configs/policies/COMMANDS.md), runs a resumable `torta-sim sweep` of every scheduler x workload
-x seed into OUT/<topology>/, then writes OUT/results.md and OUT/results.csv (mean +- 95% CI per
-metric, TORTA's relative change against every other scheduler) and the figures
-(scripts/figures.py) into OUT/figures/. Rerunning reuses finished runs and trained policies.
-Disk: the runs of the first seed keep their requests.csv (the latency CDF and flow figures read
-them; pass --keep-requests all to keep every seed's, about 90 GB); the others' are deleted once
-their topology is done, so at most about 30 GB are in use at a time and 18 GB remain.
+1. Calibrates each topology x workload x load: a pilot run (local routing, reserved servers only,
+   the workload at its nominal rate) measures the global peak offered rate against the reserved
+   servers' saturation capacity; the workload's rate (or the trace's --rate-scale) is scaled so
+   that this ratio is the spec's load (moderate 0.6, heavy 1.0); a second pilot at that rate
+   states the load regime (mean and max region load, share of region-slots over capacity).
+2. Trains the RL variants' policies for the spec's settings that are missing
+   (configs/policies/<topology>.<variant>.capacity.json; --retrain trains them again) on the
+   training workload and load, episode seeds 1001+ (evaluation uses seeds 1-5).
+3. Runs a resumable `torta-sim sweep` per topology (every workload@load x scheduler x seed) and
+   the perfect-foresight bound (`torta-sim bound`) per workload@load x seed.
+4. Writes OUT/results.md (tables with 95% CIs, the paper's claims, the share of the gap between
+   the best reactive baseline and the bound that TORTA closes, and where it comes from),
+   OUT/results.csv, and the figures (scripts/paper_figures.py) into OUT/figures/.
+Layout: OUT/<topology>/ (the sweep), OUT/bound/<topology>/, OUT/calibration/, OUT/cdf/,
+OUT/figures/, OUT/specs/. Rerunning reuses the calibration, the policies and every finished run. Runs keep slots.csv and
+summary.json only (requests.csv is off); the response-time CDFs rerun torta, reactive and skylb
+on the first seed with requests.csv and check that they reproduce the sweep's fingerprints.
 """
 import argparse
 import csv
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
-METRICS = [("latency_s.e2e.mean", "mean e2e (s)"), ("latency_s.e2e.p95", "p95 e2e (s)"),
-           ("latency_s.ttft.mean", "mean TTFT (s)"), ("load_balance.region_load_std", "load std"),
-           ("cost_usd.total", "cost (USD)")]
+from train_policies import network_name, record_commands, run_all, train_command
+
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
+METRICS = [("latency_s.e2e.mean", "mean e2e (s)", 2), ("latency_s.e2e.p95", "p95 e2e (s)", 1),
+           ("latency_s.ttft.mean", "mean TTFT (s)", 2), ("latency_s.ttft.p95", "p95 TTFT (s)", 2),
+           ("slo.attainment", "SLO met", 3), ("load_balance.region_load_std", "load std", 3),
+           ("cost_usd.reserved", "reserved $", 0), ("cost_usd.on_demand", "on-demand $", 0),
+           ("cost_usd.network", "egress $", 1), ("cost_usd.energy", "energy $", 0),
+           ("cost_usd.total", "total $", 0), ("capacity.server_starts", "starts", 0),
+           ("capacity.server_stops", "stops", 0), ("migrations", "migrations", 0)]
+# What the perfect-foresight bound counts: GPU billing by class and network egress.
+BOUND_PARTS = ("reserved", "on_demand", "spot", "network")
+# Baselines whose capacity is decided by the reactive autoscaler (the spec's capacity.autoscaler).
+REACTIVE = ("reactive", "skylb", "local", "exact-ot", "ot-reactive")
+# TORTA's parts: (the ablation, what it removes), each against torta/jsq (same micro scheduler).
+PARTS = [("torta-no-forecast", "forecasts"), ("rl-only", "optimal transport"), ("torta-no-rl", "PPO"),
+         ("torta-no-smooth", "smoothing")]
 
 
 def mean_ci(xs):
@@ -46,141 +68,264 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def network_name(sim, topo):
-    with tempfile.TemporaryDirectory() as tmp:
-        run([sim, "--topology", topo, "--workload", "poisson:rate_per_s=1,duration_s=1,input_tokens=1,output_tokens=1",
-             "--quiet", "--out", os.path.join(tmp, "o")], stderr=subprocess.DEVNULL)
-        name = json.load(open(os.path.join(tmp, "o", "summary.json")))["topology"]["name"]
-    return re.sub(r"[^A-Za-z0-9._-]", "-", name)
+def reserved_only(servers):
+    return [s for s in servers if s.get("class", "reserved") == "reserved"]
 
 
-def workload_args(w, rate):
+def workload_args(w, scale=None):
+    """Command-line arguments of a spec workload; `scale` is its rate (synthetic) or --rate-scale."""
     if "workload" in w:
-        return ["--workload", w["workload"].replace("{rate}", str(rate))]
-    args = ["--trace", w["trace"]]
-    if "rate_scale" in w:
-        args += ["--rate-scale", str(w["rate_scale"])]
+        rate = w["pilot_rate"] if scale is None else scale
+        return ["--workload", w["workload"].replace("{rate}", f"{rate:.6g}")]
+    return ["--trace", w["trace"], "--rate-scale", f"{1.0 if scale is None else scale:.6g}"]
+
+
+def sweep_workload(w, load, scale):
+    name = f"{w['name']}@{load}"
+    if "workload" in w:
+        return {"name": name, "workload": w["workload"].replace("{rate}", f"{scale:.6g}")}
+    return {"name": name, "trace": w["trace"], "rate_scale": float(f"{scale:.6g}")}
+
+
+def pilot(sim, spec, topo, w, scale, tmp):
+    """Local routing on the reserved servers: (global peak offered / reserved capacity, mean
+    region load, max region load, share of region-slots over 1)."""
+    out = os.path.join(tmp, "pilot")
+    run([sim, "--topology", topo["file"], *workload_args(w, scale), "--slot-s", str(spec["slot_s"]),
+         "--set", "regions.servers=" + json.dumps(reserved_only(topo["servers"])),
+         "--set", "capacity.autoscaler=static", "--set", "output.requests_csv=false",
+         "--macro", "local", "--micro", "jsq", "--quiet", "--force", "--out", out], stderr=subprocess.DEVNULL)
+    slots = {}
+    loads = []
+    for r in csv.DictReader(open(os.path.join(out, "slots.csv"))):
+        if float(r["end_s"]) - float(r["start_s"]) < spec["slot_s"] - 1e-6:
+            continue  # the run's last, partial slot
+        o, c = slots.get(r["slot"], (0.0, 0.0))
+        slots[r["slot"]] = (o + float(r["offered_rps"]), c + float(r["capacity_rps"]))
+        loads.append(float(r["load"]))
+    peak = max(o / c for o, c in slots.values() if c > 0)
+    return peak, sum(loads) / len(loads), max(loads), sum(x > 1 for x in loads) / len(loads)
+
+
+def calibrate(sim, spec, topo, out):
+    """{workload@load: {scale, peak, mean_load, max_load, over}} for this topology, cached."""
+    path = os.path.join(out, "calibration", topo["name"] + ".json")
+    if os.path.exists(path):
+        return json.load(open(path))
+    cal = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for w in spec["workloads"]:
+            nominal = w.get("pilot_rate", 1.0)
+            peak0 = pilot(sim, spec, topo, w, None, tmp)[0]
+            for load, target in spec["loads"].items():
+                scale = nominal * target / peak0
+                peak, mean, mx, over = pilot(sim, spec, topo, w, scale, tmp)
+                cal[f"{w['name']}@{load}"] = {"scale": scale, "target": target, "peak": peak, "mean_load": mean,
+                                              "max_load": mx, "over": over}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(cal, f, indent=2)
+    return cal
+
+
+def run_args(spec, topo):
+    args = ["--topology", topo["file"], "--slot-s", str(spec["slot_s"]),
+            "--set", "regions.servers=" + json.dumps(topo["servers"])]
+    for k, v in spec.get("set", {}).items():
+        args += ["--set", f"{k}={json.dumps(v)}"]
     return args
 
 
-def sweep_workload(w, rate):
-    if "workload" in w:
-        return {"name": w["name"], "workload": w["workload"].replace("{rate}", str(rate))}
-    return {k: v for k, v in w.items()}
-
-
-def prune_requests(folder):
-    """Deletes requests.csv of every point but those of the lowest seed (what the figures read)."""
-    points = []
-    for d in os.listdir(folder):
-        pj = os.path.join(folder, d, "point.json")
-        if os.path.exists(pj):
-            points.append((int(json.load(open(pj))["parameters"]["seed"]), os.path.join(folder, d)))
-    first = min((seed for seed, _ in points), default=None)
-    for seed, d in points:
-        rq = os.path.join(d, "requests.csv")
-        if seed != first and os.path.exists(rq):
-            os.remove(rq)
-
-
-def train_policies(spec, topo, sim, retrain, jobs):
-    """Trains the missing policies of this topology, `jobs` at a time."""
+def policy_jobs(spec, topo, sim, cal, retrain):
+    """(path -> command, the commands to run) of this topology's policies."""
     tr = spec["train"]
-    wl = next(w for w in spec["workloads"] if w["name"] == tr["workload"])
-    net = network_name(sim, topo["file"])
-    base = ["--topology", topo["file"], *workload_args(wl, topo["diurnal_rate_per_s"]),
-            "--slot-s", str(spec["slot_s"]), "--set", "regions.servers=" + json.dumps(topo["servers"])]
+    w = next(w for w in spec["workloads"] if w["name"] == tr["workload"])
+    scale = cal[f"{w['name']}@{tr['load']}"]["scale"]
+    args = run_args(spec, topo) + workload_args(w, scale)
     for k, v in tr.get("set", {}).items():
-        base += ["--set", f"{k}={json.dumps(v)}"]
-    pending, records = [], []
-    for variant in tr["variants"]:
-        path = os.path.join("configs", "policies", f"{net}.{variant}.json")
-        cmd = [sim, "train", *base, "--macro", variant, "--episodes", str(tr["episodes"]),
-               "--seed", str(tr["seed"]), "--quiet", "--policy-out", path,
-               "--curve-out", path[:-5] + ".curve.csv"]
-        records.append((path, cmd))
+        args += ["--set", f"{k}={json.dumps(v)}"]
+    net = network_name(sim, topo["file"])
+    records, pending = {}, []
+    for v in tr["variants"]:
+        path = os.path.join("configs", "policies", f"{net}.{v}.{tr['tag']}.json")
+        cmd = train_command(sim, args, v, tr["episodes"], tr["seed"], path)
+        records[path] = cmd
         if retrain or not os.path.exists(path):
             pending.append(cmd)
-    procs = []
-    for cmd in pending:
-        while len(procs) >= jobs:
-            procs.pop(0).wait()
-        print("+", " ".join(cmd), file=sys.stderr, flush=True)
-        procs.append(subprocess.Popen(cmd))
-    for p in procs:
-        if p.wait() != 0:
-            sys.exit(f"training failed: {' '.join(p.args)}")
-    return records
+    return records, pending
 
 
-def record_commands(records):
-    path = os.path.join("configs", "policies", "COMMANDS.md")
-    with open(path, "w") as f:
-        f.write("# How the shipped macro policies were made\n\n"
-                "Each file below was written by the command beside it (run from the repository root with a\n"
-                "Release build in build/), as `scripts/paper_experiment.py` issues it. The same command writes\n"
-                "the same file. `<name>.curve.csv` is each one's learning curve.\n\n")
-        for p, cmd in records:
-            shown = ["torta-sim" if c.endswith("torta-sim") else c for c in cmd]
-            f.write(f"## {os.path.basename(p)}\n\n```sh\n" +
-                    " ".join(c if re.fullmatch(r"[\w./=:,-]+", c) else "'" + c + "'" for c in shown) +
-                    "\n```\n\n")
+def seeds_of(text):
+    out = []
+    for part in str(text).split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
 
 
-def read_results(path):
-    rows = list(csv.DictReader(open(path)))
-    groups = {}
-    for r in rows:
-        key = (r["workload"], r["scheduler"])
-        groups.setdefault(key, []).append(r)
-    return groups
+def bounds(sim, spec, topo, cal, seeds, out, jobs):
+    """Runs the missing bound LPs of this topology; {(workload@load, seed): GPU + egress USD}."""
+    cmds, where = [], {}
+    for w in spec["workloads"]:
+        for load in spec["loads"]:
+            key = f"{w['name']}@{load}"
+            for s in seeds:
+                d = os.path.join(out, "bound", topo["name"], f"{key}__s{s}")
+                where[(key, s)] = d
+                if not os.path.exists(os.path.join(d, "bound.json")):
+                    cmds.append([sim, "bound", *run_args(spec, topo), *workload_args(w, cal[key]["scale"]),
+                                 "--seed", str(s), "--bound-slot-s", str(spec["bound"]["bound_slot_s"]),
+                                 "--quiet", "--force", "--out", d])
+    run_all(cmds, jobs)
+    res = {}
+    for k, d in where.items():
+        c = json.load(open(os.path.join(d, "bound.json")))["cost_usd"]
+        res[k] = sum(c.get(p, 0.0) for p in BOUND_PARTS)
+    return res
 
 
-def summarise(spec, out):
-    lines, table = [], []
+def gpu_egress(r):
+    return sum(float(r[f"cost_usd.{k}"]) for k in BOUND_PARTS)
+
+
+def paired(rows, a, b, metric):
+    """Mean and CI of the per-seed relative change (a - b) / b in percent, paired by seed."""
+    xa = {r["seed"]: metric(r) for r in rows.get(a, [])}
+    xb = {r["seed"]: metric(r) for r in rows.get(b, [])}
+    d = [100 * (xa[s] - xb[s]) / xb[s] for s in xa if s in xb and xb[s]]
+    return mean_ci(d) if d else (float("nan"), float("nan"))
+
+
+def fmt(m, ci, digits):
+    if math.isnan(m):
+        return "n/a"
+    return f"{m:.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:.{digits}f}")
+
+
+def fmt_change(m, ci):
+    if math.isnan(m):
+        return "n/a"
+    sig = "" if math.isnan(ci) or abs(m) > ci else " (n.s.)"
+    return f"{m:+.1f}% ± {ci:.1f}{sig}" if not math.isnan(ci) else f"{m:+.1f}%"
+
+
+def verdict(changes, lower_is_better=True):
+    """holds: significantly better than every reference; partly: than some; not: none."""
+    better = [not math.isnan(ci) and (m < -ci if lower_is_better else m > ci) for m, ci in changes]
+    return "holds" if all(better) else "partly" if any(better) else "does not hold"
+
+
+def summarise(spec, out, cal_all, bound_all, seeds):
+    lines, table, claims = [], [], []
     for topo in spec["topologies"]:
         path = os.path.join(out, topo["name"], "sweep.csv")
-        groups = read_results(path)
-        for w in spec["workloads"]:
-            scheds = [s for s in spec["schedulers"] if (w["name"], s) in groups]
-            if not scheds:
+        if not os.path.exists(path):
+            continue
+        groups = {}
+        for r in csv.DictReader(open(path)):
+            if r.get("latency_s.e2e.mean", "") == "":
                 continue
-            stats = {}
-            for s in scheds:
-                for m, _ in METRICS:
-                    xs = [float(r[m]) for r in groups[(w["name"], s)]]
-                    stats[(s, m)] = mean_ci(xs)
-                    table.append({"topology": topo["name"], "workload": w["name"], "scheduler": s, "metric": m,
-                                  "mean": stats[(s, m)][0], "ci95": stats[(s, m)][1],
-                                  "seeds": len(groups[(w["name"], s)])})
-            lines.append(f"### {topo['name']} / {w['name']}\n")
-            lines.append("| scheduler | " + " | ".join(label for _, label in METRICS) + " |")
-            lines.append("|---|" + "---|" * len(METRICS))
-            for s in scheds:
+            r["gpu_egress"] = gpu_egress(r)
+            groups.setdefault(r["workload"], {}).setdefault(r["scheduler"], []).append(r)
+        for key, by in groups.items():
+            cal = cal_all[topo["name"]][key]
+            lines.append(f"### {topo['name']} / {key}\n")
+            lines.append(f"Load regime (local routing on the reserved servers): global peak "
+                         f"{cal['peak']:.2f} x reserved capacity, mean region load {cal['mean_load']:.2f}, "
+                         f"max {cal['max_load']:.2f}, {100 * cal['over']:.1f}% of region-slots over 1.\n")
+            cols = METRICS + [("gpu_egress", "GPU + egress $", 0)]
+            lines.append("| scheduler | " + " | ".join(c[1] for c in cols) + " |")
+            lines.append("|---|" + "---|" * len(cols))
+            for s in spec["schedulers"]:
+                if s not in by:
+                    continue
                 cells = []
-                for m, _ in METRICS:
-                    mu, ci = stats[(s, m)]
-                    cells.append(f"{mu:.4g} ± {ci:.2g}" if not math.isnan(ci) else f"{mu:.4g}")
+                for m, _, dg in cols:
+                    mu, ci = mean_ci([float(r[m]) for r in by[s]])
+                    cells.append(fmt(mu, ci, dg))
+                    table.append({"topology": topo["name"], "workload": key, "scheduler": s, "metric": m,
+                                  "mean": mu, "ci95": ci, "seeds": len(by[s])})
                 lines.append(f"| {s} | " + " | ".join(cells) + " |")
-            if "torta" in scheds:
-                lines.append("\nTORTA's relative change against each scheduler (negative = TORTA lower):\n")
-                lines.append("| against | " + " | ".join(label for _, label in METRICS) + " |")
-                lines.append("|---|" + "---|" * len(METRICS))
-                for s in scheds:
-                    if s == "torta":
-                        continue
-                    cells = []
-                    for m, _ in METRICS:
-                        b = stats[(s, m)][0]
-                        cells.append(f"{100 * (stats[('torta', m)][0] - b) / b:+.1f}%" if b else "n/a")
-                    lines.append(f"| {s} | " + " | ".join(cells) + " |")
+            bvals = [bound_all[(topo["name"], key, sd)] for sd in seeds if (topo["name"], key, sd) in bound_all]
+            bmean = bci = float("nan")
+            if bvals:
+                bmean, bci = mean_ci(bvals)
+                lines.append("| bound | " + " | ".join("" for _ in cols[:-1]) + f" | {fmt(bmean, bci, 0)} |")
             lines.append("")
+            # The paper's claims: TORTA against the reactive baselines, paired by seed.
+            refs = [b for b in ("skylb", "reactive") if b in by]
+            if "torta" in by and refs:
+                e2e = [paired(by, "torta", b, lambda r: float(r["latency_s.e2e.mean"])) for b in refs]
+                lb = [paired(by, "torta", b, lambda r: float(r["load_balance.region_load_std"])) for b in refs]
+                cost = [paired(by, "torta", b, lambda r: float(r["cost_usd.total"])) for b in refs]
+                claims.append((topo["name"], key, refs, e2e, lb, cost))
+                lines.append("TORTA against " + " and ".join(refs) + " (paired by seed; n.s. = 95% CI includes 0): "
+                             "mean e2e " + ", ".join(fmt_change(*c) for c in e2e) +
+                             "; load std " + ", ".join(fmt_change(*c) for c in lb) +
+                             "; total cost " + ", ".join(fmt_change(*c) for c in cost) + ".\n")
+            # The gap between the best reactive baseline and the bound that TORTA closes.
+            base = [b for b in REACTIVE if b in by]
+            if "torta" in by and base and bvals:
+                best = min(base, key=lambda b: mean_ci([r["gpu_egress"] for r in by[b]])[0])
+                bc = mean_ci([r["gpu_egress"] for r in by[best]])[0]
+                parts = []
+                for s in ("torta", "torta/jsq") + tuple(p for p, _ in PARTS):
+                    if s in by:
+                        c = mean_ci([r["gpu_egress"] for r in by[s]])[0]
+                        share = 100 * (bc - c) / (bc - bmean) if bc > bmean else float("nan")
+                        parts.append(f"{s} {share:+.0f}%")
+                lines.append(f"Share of the GPU + egress cost gap between the best reactive baseline ({best}, "
+                             f"{bc:.0f} USD) and the bound ({bmean:.0f} USD) closed: " + ", ".join(parts) + ".\n")
+            if "torta/jsq" in by:
+                attr = []
+                for abl, what in PARTS + [("torta", "the RL micro layer (torta vs torta/jsq)")]:
+                    if abl in by:
+                        a, b = ("torta", "torta/jsq") if abl == "torta" else ("torta/jsq", abl)
+                        e = paired(by, a, b, lambda r: float(r["latency_s.e2e.mean"]))
+                        c = paired(by, a, b, lambda r: float(r["cost_usd.total"]))
+                        attr.append(f"{what}: e2e {fmt_change(*e)}, cost {fmt_change(*c)}")
+                lines.append("What each part does (torta/jsq against the ablation without it, paired by seed; "
+                             "negative = the part lowers it): " + "; ".join(attr) + ".\n")
+    head = ["## The paper's claims\n",
+            "Each cell: TORTA's change against the reactive baselines (SkyLB, then reactive autoscaling + "
+            "least-loaded), mean over seeds paired by seed, with the 95% CI; verdict: holds when TORTA is "
+            "significantly better than both, partly when than one.\n",
+            "| topology | workload@load | mean response time (paper: up to -15%) | load std (paper: about -4 to -5%) "
+            "| operational cost (paper: -10 to -20%) |", "|---|---|---|---|---|"]
+    for t, k, refs, e2e, lb, cost in claims:
+        head.append(f"| {t} | {k} | " + " | ".join(
+            ", ".join(fmt_change(*c) for c in cs) + f": **{verdict(cs)}**" for cs in (e2e, lb, cost)) + " |")
     with open(os.path.join(out, "results.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(head + [""] + lines) + "\n")
     with open(os.path.join(out, "results.csv"), "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=["topology", "workload", "scheduler", "metric", "mean", "ci95", "seeds"])
         wr.writeheader()
         wr.writerows(table)
+
+
+def cdf_runs(sim, spec, topo, cal, seed, out, jobs):
+    """Reruns torta, reactive and skylb on `seed` with requests.csv (one `compare` per
+    workload@load) for the CDF figures; checks that each reproduces its sweep point."""
+    points = {(r["workload"], r["scheduler"], r["seed"]): r for r in
+              csv.DictReader(open(os.path.join(out, topo["name"], "sweep.csv")))}
+    folders = []
+    for w in spec["workloads"]:
+        for load in spec["loads"]:
+            key = f"{w['name']}@{load}"
+            scheds = [s for s in ("torta", "reactive", "skylb") if points.get((key, s, str(seed)), {}).get("fingerprint")]
+            if not scheds:
+                continue
+            d = os.path.join(out, "cdf", topo["name"], key)
+            run([sim, "compare", *run_args(spec, topo), *workload_args(w, cal[key]["scale"]), "--schedulers",
+                 ",".join(scheds), "--seeds", str(seed), "--set", "output.requests_csv=true", "--jobs", str(jobs),
+                 "--quiet", "--out", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for s in scheds:
+                run_dir = os.path.join(d, f"{s}__s{seed}")
+                if json.load(open(os.path.join(run_dir, "summary.json")))["fingerprint"] != \
+                        points[(key, s, str(seed))]["fingerprint"]:
+                    sys.exit(f"{run_dir}: its fingerprint differs from the sweep point's")
+                folders.append(run_dir)
+    return folders
 
 
 def main():
@@ -190,44 +335,64 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--seeds", help="override the spec's seeds, e.g. 1-2")
+    ap.add_argument("--topologies", help="only these topologies of the spec (names, comma-separated)")
     ap.add_argument("--retrain", action="store_true", help="train the policies even if present")
+    ap.add_argument("--no-bound", action="store_true", help="skip the perfect-foresight bound")
     ap.add_argument("--no-figures", action="store_true")
-    ap.add_argument("--keep-requests", choices=("first", "all"), default="first",
-                    help="keep requests.csv of the first seed's runs only (default) or of all runs")
     a = ap.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     sim = os.path.abspath(os.path.join(a.build, "torta-sim"))
     spec = json.load(open(a.spec))
+    if a.topologies:
+        keep = a.topologies.split(",")
+        unknown = set(keep) - {t["name"] for t in spec["topologies"]}
+        if unknown:
+            sys.exit(f"--topologies: unknown {', '.join(sorted(unknown))}")
+        spec["topologies"] = [t for t in spec["topologies"] if t["name"] in keep]
+    seeds = seeds_of(a.seeds or spec["seeds"])
     os.makedirs(os.path.join(a.out, "specs"), exist_ok=True)
     t0 = time.time()
-    records = []
+    cal = {t["name"]: calibrate(sim, spec, t, a.out) for t in spec["topologies"]}
+    t_cal = time.time() - t0
+    records, pending = {}, []
     for topo in spec["topologies"]:
-        records += train_policies(spec, topo, sim, a.retrain, a.jobs)
+        r, p = policy_jobs(spec, topo, sim, cal[topo["name"]], a.retrain)
+        records.update(r)
+        pending += p
+    run_all(pending, a.jobs)
     record_commands(records)
-    t_train = time.time() - t0
+    t_train = time.time() - t0 - t_cal
+    bound_all = {}
     for topo in spec["topologies"]:
         sw = {"description": f"{topo['name']}: generated by scripts/paper_experiment.py from {a.spec}",
               "topologies": [{"name": topo["name"], "file": topo["file"]}],
-              "workloads": [sweep_workload(w, topo["diurnal_rate_per_s"]) for w in spec["workloads"]],
+              "workloads": [sweep_workload(w, load, cal[topo["name"]][f"{w['name']}@{load}"]["scale"])
+                            for w in spec["workloads"] for load in spec["loads"]],
               "schedulers": spec["schedulers"],
-              "seeds": a.seeds or topo.get("seeds", spec["seeds"]),
-              "set": {"slot_s": spec["slot_s"], "regions.servers": [topo["servers"]]}}
+              "seeds": ",".join(map(str, seeds)),
+              "set": {"slot_s": spec["slot_s"], "regions.servers": [topo["servers"]], **spec.get("set", {})}}
         path = os.path.join(a.out, "specs", topo["name"] + ".json")
         with open(path, "w") as f:
             json.dump(sw, f, indent=2)
         run([sim, "sweep", path, "--out", os.path.join(a.out, topo["name"]), "--jobs", str(a.jobs), "--quiet"])
-        if a.keep_requests == "first":
-            prune_requests(os.path.join(a.out, topo["name"]))
-    summarise(spec, a.out)
+        if not a.no_bound:
+            for (key, s), v in bounds(sim, spec, topo, cal[topo["name"]], seeds, a.out, a.jobs).items():
+                bound_all[(topo["name"], key, s)] = v
+    summarise(spec, a.out, cal, bound_all, seeds)
     if not a.no_figures:
         for topo in spec["topologies"]:
-            run(["/usr/bin/python3", "scripts/figures.py", "compare", os.path.join(a.out, topo["name"]),
-                 "--out", os.path.join(a.out, "figures", topo["name"]), "--cdf-seeds", a.keep_requests])
-        curves = sorted(p for p, _ in records)
-        run(["/usr/bin/python3", "scripts/figures.py", "curve", *[p[:-5] + ".curve.csv" for p in curves],
-             "--out", os.path.join(a.out, "figures", "training")])
-    print(f"paper experiment: training {t_train / 60:.1f} min, total {(time.time() - t0) / 60:.1f} min; "
-          f"tables in {a.out}/results.md", file=sys.stderr)
+            cdf = cdf_runs(sim, spec, topo, cal[topo["name"]], seeds[0], a.out, a.jobs)
+            run(["/usr/bin/python3", "scripts/paper_figures.py", os.path.join(a.out, topo["name"]),
+                 "--bound", os.path.join(a.out, "bound", topo["name"]), "--seed", str(seeds[0]),
+                 "--out", os.path.join(a.out, "figures", topo["name"]), "--cdf", *cdf])
+            for d in cdf:  # the CDFs are drawn: keep the disk bounded
+                os.remove(os.path.join(d, "requests.csv"))
+        curves = sorted(p[:-5] + ".curve.csv" for p in records)
+        run(["/usr/bin/python3", "scripts/figures.py", "curve", *curves, "--out", os.path.join(a.out, "figures", "training")])
+    du = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(a.out) for f in fs)
+    print(f"paper experiment: calibration {t_cal / 60:.1f} min, training {t_train / 60:.1f} min, total "
+          f"{(time.time() - t0) / 60:.1f} min; {du / 1e9:.2f} GB in {a.out}; tables in {a.out}/results.md",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -141,18 +141,17 @@ static void free_names(char **names, size_t n)
  * '-' become '-'. */
 static int default_policy_path(const char *topology, const char *variant, char *out, size_t n)
 {
-    const char *dir = getenv("TORTA_POLICY_DIR");
-    char stem[256], rel[600];
+    const char *env = getenv("TORTA_POLICY_DIR");
+    char stem[256], dir[4096];
     size_t k = 0;
     for (const char *c = topology; *c && k + 1 < sizeof stem; c++)
         stem[k++] = (isalnum((unsigned char)*c) || *c == '.' || *c == '_' || *c == '-') ? *c : '-';
     stem[k] = '\0';
-    if (dir) {
-        snprintf(out, n, "%.2000s/%s.%s.json", dir, stem, variant);
-        return 0;
-    }
-    snprintf(rel, sizeof rel, "configs/policies/%s.%.64s.json", stem, variant);
-    torta_data_path(rel, out, n); /* when missing, the caller names the path looked at */
+    if (env)
+        snprintf(dir, sizeof dir, "%.2000s", env);
+    else
+        torta_data_path("configs/policies", dir, sizeof dir); /* when missing, the caller names it */
+    snprintf(out, n, "%.3000s/%s.%.64s.json", dir, stem, variant);
     return 0;
 }
 

@@ -1,0 +1,164 @@
+#!/usr/bin/env -S /usr/bin/python3
+"""Figures of the paper experiment for one topology (scripts/paper_experiment.py; docs/results.md).
+
+    /usr/bin/python3 scripts/paper_figures.py OUT/<topology> [--bound OUT/bound/<topology>] --seed 1
+        --out FIGDIR [--cdf RUN ...]
+
+Writes into FIGDIR, per workload@load of the sweep:
+  capacity-<w>.png   capacity against demand over time for the regions with the most demand:
+                     offered requests/s, and the saturation capacity of active servers under
+                     torta and reactive (slots.csv of the seed's sweep points) and the
+                     perfect-foresight bound's plan (BOUND/<w>__s<seed>/bound_slots.csv);
+  cost-<w>.png       cost by ledger component per scheduler, mean over seeds (sweep.csv);
+  cdf-<w>.png        TTFT and e2e CDFs of torta, reactive and skylb (the --cdf folders:
+                     <anything>/<w>/<scheduler>__s<seed>, each with requests.csv).
+Each figure's numbers are also written next to it as <figure>.csv.
+"""
+import argparse
+import csv
+import os
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COMPONENTS = ["reserved", "on_demand", "spot", "energy", "network", "switching", "migration", "carbon"]
+N_REGIONS = 4
+
+
+def point_dirs(top, rows, seed):
+    """{(workload, scheduler): folder} of the seed's points of sweep.csv."""
+    return {(r["workload"], r["scheduler"]): os.path.join(top, r["point"]) for r in rows if r["seed"] == str(seed)}
+
+
+def per_region(path, value, demand=None):
+    """{region: ([t hours], [value])} from a slots.csv-like file."""
+    out = {}
+    for r in csv.DictReader(open(path)):
+        t = float(r["start_s"]) / 3600
+        d = out.setdefault(r["region"], ([], [], []))
+        d[0].append(t)
+        d[1].append(float(r[value]))
+        d[2].append(float(r[demand]) if demand else 0.0)
+    return out
+
+
+def capacity_figure(points, bound_dir, topo, key, seed, path):
+    series = {}
+    for s in ("torta", "reactive"):
+        f = os.path.join(points.get((key, s), ""), "slots.csv")
+        if (key, s) in points and os.path.exists(f):
+            series[s] = per_region(f, "capacity_rps", "offered_rps")
+    b = os.path.join(bound_dir or "", f"{key}__s{seed}", "bound_slots.csv")
+    if bound_dir and os.path.exists(b):
+        series["bound"] = per_region(b, "capacity_rps", "demand_rps")
+    if "reactive" not in series:
+        return
+    demand = series["reactive"]
+    regions = sorted(demand, key=lambda g: -sum(demand[g][2]))[:N_REGIONS]
+    fig, axes = plt.subplots(1, len(regions), figsize=(3.2 * len(regions), 2.8), sharey=True, squeeze=False)
+    rows = []
+    for ax, g in zip(axes[0], regions):
+        ax.plot(demand[g][0], demand[g][2], color="0.6", lw=0.8, label="offered (req/s)")
+        for s, style in (("torta", "C0"), ("reactive", "C1"), ("bound", "C2")):
+            if s in series and g in series[s]:
+                t, c, _ = series[s][g]
+                ax.step(t, c, where="post", color=style, lw=1, label=f"{s} capacity")
+                rows += [{"region": g, "series": s, "t_h": x, "capacity_rps": y} for x, y in zip(t, c)]
+        rows += [{"region": g, "series": "offered", "t_h": x, "capacity_rps": y}
+                 for x, y in zip(demand[g][0], demand[g][2])]
+        ax.set_title(g, fontsize=9)
+        ax.set_xlabel("hour")
+    axes[0][0].set_ylabel("requests/s")
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"{topo}, {key}: capacity against demand (seed {seed})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    write_csv(path, rows)
+
+
+def cost_figure(rows, key, path):
+    by = {}
+    for r in rows:
+        if r["workload"] == key and r.get("cost_usd.total", ""):
+            by.setdefault(r["scheduler"], []).append(r)
+    if not by:
+        return
+    names = list(by)
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(names)), 3.4))
+    bottom = [0.0] * len(names)
+    out = []
+    for c in COMPONENTS:
+        vals = [sum(float(r[f"cost_usd.{c}"]) for r in by[n]) / len(by[n]) for n in names]
+        if any(vals):
+            ax.bar(names, vals, bottom=bottom, label=c.replace("_", "-"))
+            bottom = [a + b for a, b in zip(bottom, vals)]
+            out += [{"scheduler": n, "component": c, "usd": v} for n, v in zip(names, vals)]
+    ax.set_ylabel("USD (mean over seeds)")
+    ax.set_title(f"{key}: cost by component", fontsize=10)
+    ax.tick_params(axis="x", rotation=60, labelsize=7)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    write_csv(path, out)
+
+
+def cdf_figure(runs, key, path):
+    mine = [d for d in runs if os.path.basename(os.path.dirname(os.path.normpath(d))) == key]
+    if not mine:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+    out = []
+    for d in mine:
+        s = os.path.basename(os.path.normpath(d)).rsplit("__s", 1)[0].replace("+", "/")
+        rows = [r for r in csv.DictReader(open(os.path.join(d, "requests.csv"))) if r["status"] == "completed"]
+        for ax, col in zip(axes, ("ttft_s", "e2e_s")):
+            xs = sorted(float(r[col]) for r in rows)
+            ys = [(i + 1) / len(xs) for i in range(len(xs))]
+            ax.plot(xs, ys, lw=1, label=s)
+            ax.set_xscale("log")
+            ax.set_xlabel(col.replace("_s", " (s)").replace("e2e", "response time").replace("ttft", "TTFT"))
+            for q in (0.5, 0.9, 0.95, 0.99):
+                out.append({"scheduler": s, "metric": col, "quantile": q, "value": xs[min(len(xs) - 1, int(q * len(xs)))]})
+    axes[0].set_ylabel("share of requests")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"{key}: response-time CDFs", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    write_csv(path, out)
+
+
+def write_csv(fig_path, rows):
+    if rows:
+        with open(fig_path[:-4] + ".csv", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("top", help="the topology's sweep folder, OUT/<topology>")
+    ap.add_argument("--bound", help="the topology's bound folder, OUT/bound/<topology>")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--cdf", nargs="*", default=[], help="folders .../<workload@load>/<scheduler>__s<seed> with requests.csv")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    rows = list(csv.DictReader(open(os.path.join(a.top, "sweep.csv"))))
+    topo = os.path.basename(os.path.normpath(a.top))
+    points = point_dirs(a.top, rows, a.seed)
+    for key in dict.fromkeys(r["workload"] for r in rows):
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)
+        capacity_figure(points, a.bound, topo, key, a.seed, os.path.join(a.out, f"capacity-{safe}.png"))
+        cost_figure(rows, key, os.path.join(a.out, f"cost-{safe}.png"))
+        cdf_figure(a.cdf, key, os.path.join(a.out, f"cdf-{safe}.png"))
+
+
+if __name__ == "__main__":
+    main()
