@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 exec build/torta-sim compare --topology topologies/Abilene.gml \
-  --trace traces/AzureLLMInferenceTrace_conv.csv --rate-scale 4 --slot-s 300 \
+  --trace traces/AzureLLMInferenceTrace_conv.csv --rate-scale 4 \
   --schedulers torta,torta-no-rl,ot-reactive,skylb,least-loaded,local --seeds 1-2 \
   --metrics latency_s.e2e.mean,latency_s.e2e.p95,latency_s.ttft.mean,load_balance.region_load_std,cost_usd.total \
   --out results/quickstart "$@"

@@ -12,6 +12,9 @@
  * origin assigner (sim->origin), model mix, saturation throughput of every server. On error
  * *sim may be partly built: torta_run_release it all the same. */
 int torta_run_prepare(torta_sim *sim, const torta_run_opts *o, torta_err *e);
+/* After torta_run_prepare: starts the macro and micro schedulers as a run would (loading and
+ * checking trained policies), without simulating anything. */
+int torta_run_prepare_schedulers(torta_sim *sim, const torta_run_opts *o, torta_err *e);
 /* Frees everything torta_run_prepare (or a run) built. */
 void torta_run_release(torta_sim *sim);
 

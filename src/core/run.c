@@ -427,6 +427,11 @@ int torta_run_prepare(torta_sim *sim, const torta_run_opts *o, torta_err *e)
     return rc ? rc : stop_requested(sim, e);
 }
 
+int torta_run_prepare_schedulers(torta_sim *sim, const torta_run_opts *o, torta_err *e)
+{
+    return setup_schedulers(sim, o->config, o, e);
+}
+
 void torta_run_release(torta_sim *sim)
 {
     sim_free(sim);

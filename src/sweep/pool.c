@@ -107,7 +107,9 @@ static void previous_wall(const torta_points *pl, const char *out_dir, torta_poi
 int torta_sweep_prepare(const torta_points *pl, const torta_sweep_opts *o, torta_point_result *res,
                         torta_err *e)
 {
-    int rc = torta_make_parents(o->out_dir, e);
+    int rc = torta_points_check_schedulers(pl, e); /* before anything is written */
+    if (!rc)
+        rc = torta_make_parents(o->out_dir, e);
     if (rc)
         return rc;
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)

@@ -43,6 +43,7 @@ int torta_points_add(torta_points *pl, const char *id, const char *const *values
 void torta_points_free(torta_points *pl);
 /* Builds every point's configuration once, so a typo fails before anything runs. */
 int torta_points_validate(const torta_points *pl, torta_err *e);
+
 /* Turns text into an id fragment: '/' becomes '+', other characters outside [A-Za-z0-9._=+-]
  * become '_'. */
 void torta_id_sanitize(const char *in, char *out, size_t n);
@@ -112,8 +113,14 @@ typedef struct torta_sweep_opts {
     void *warn_ud;
 } torta_sweep_opts;
 
+/* check.c: starts the schedulers of each kind of point (once per topology and set of overrides,
+ * whatever the seed and workload); an error starting one (e.g. a trained policy that does not
+ * fit) is returned, naming the point. */
+int torta_points_check_schedulers(const torta_points *pl, torta_err *e);
+
 /* Marks each point CACHED (its summary.json says "complete": true and its point.json matches)
- * or PENDING, taking wall times of cached points from an earlier manifest.csv. */
+ * or PENDING, taking wall times of cached points from an earlier manifest.csv. First, before
+ * writing anything, checks that every point's schedulers start (torta_points_check_schedulers). */
 int torta_sweep_prepare(const torta_points *pl, const torta_sweep_opts *o, torta_point_result *res,
                         torta_err *e);
 /* Runs the PENDING points, o->jobs at a time, each in a forked worker process (a crash fails

@@ -137,6 +137,13 @@ def main():
         p7 = subprocess.run([SIM, "compare", *COMMON, "--schedulers", "local,local", "--out",
                              os.path.join(tmp, "bad")], capture_output=True, text=True)
         check("a scheduler listed twice is refused", p7.returncode == 2 and "listed twice" in p7.stderr, p7.stderr)
+        # every point's schedulers start before anything runs: a policy that does not fit (here:
+        # trained for the default 60 s slots, run with 600 s) stops the whole compare at once
+        p8 = subprocess.run([SIM, "compare", *COMMON, "--schedulers", "least-loaded,torta", "--slot-s", "600",
+                             "--out", os.path.join(tmp, "nofit")], capture_output=True, text=True)
+        check("a policy that does not fit: exit 2 naming the point and the setting", p8.returncode == 2 and
+              "point torta__s" in p8.stderr and "--slot-s 60" in p8.stderr, p8.stderr[-400:])
+        check("... and nothing runs or is written", not os.path.exists(os.path.join(tmp, "nofit")))
 
     print(f"{sum(results)}/{len(results)} checks passed")
     return 0 if all(results) else 1

@@ -26,7 +26,7 @@ mkdir "$TMP/elsewhere" && cd "$TMP/elsewhere"
 run_torta() { # $1: prefix
   "$1/bin/torta-sim" --topology "$1/share/torta-sim/topologies/Abilene.gml" \
     --workload poisson:rate_per_s=2,duration_s=120,input_tokens=500,output_tokens=100 \
-    --macro torta --micro torta-rl --slot-s 300 --seed 3 --quiet --out "$2"
+    --macro torta --micro torta-rl --seed 3 --quiet --out "$2"
 }
 v=$("$P/bin/torta-sim" --version)
 echo "$v" | grep -q '^commit: ' || fail "--version has no commit line: $v"
