@@ -89,6 +89,9 @@ static int run_episode(trainer *t, long ep, episode_row *row)
     t->ml->episode_agree = 0;
     cJSON *s = NULL;
     torta_err e = {0};
+    /* Episodes run the same inputs, so their warnings (context lengths, profile ranges) are the
+     * first episode's again: printed once. */
+    t->a->ro.warn = ep == 0 ? cli_print_warning : NULL;
     if (torta_run(&t->a->ro, &s, &e))
         return cli_fail(&e);
     memset(row, 0, sizeof *row);
