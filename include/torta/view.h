@@ -22,6 +22,9 @@ typedef struct torta_request {
     int32_t migrations;     /* moves between regions after the first placement */
     int32_t retries;        /* restarts after the failure of the server holding it */
     int32_t live_migrations;/* moves of its running state (KV cache) between servers */
+    int32_t preemptions;    /* restarts by recompute: its server's paged KV cache ran out */
+    int32_t recompute;      /* 1 while preempted: its next prefill is prompt + generated tokens */
+    uint64_t admit_seq;     /* order of its last admission on its server (paged KV preempts the latest) */
     int32_t generated;      /* output tokens produced before its current admission (resumed) */
     int32_t prefilled;      /* prompt tokens prefilled so far (chunked prefill) */
     int32_t beyond_fit;     /* TORTA_BEYOND_FIT_* bits: served outside its profile's fitted range */
