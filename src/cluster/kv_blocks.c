@@ -15,6 +15,10 @@ torta_kv_blocks *torta_kv_new(int32_t block_tokens, double watermark)
         return NULL;
     }
     kv->block_tokens = block_tokens;
+    kv->shift = -1;
+    for (int32_t k = 0; k < 31; k++)
+        if ((INT32_C(1) << k) == block_tokens)
+            kv->shift = k;
     kv->watermark = watermark;
     kv->from = 1;
     return kv;
@@ -44,12 +48,25 @@ void torta_kv_clear(torta_kv_blocks *kv)
 
 int64_t torta_kv_blocks_for(const torta_kv_blocks *kv, int64_t tokens)
 {
-    return tokens > 0 ? (tokens + kv->block_tokens - 1) / kv->block_tokens : 0;
+    if (tokens <= 0)
+        return 0;
+    if (kv->shift >= 0)
+        return (tokens + kv->block_tokens - 1) >> kv->shift;
+    return (tokens + kv->block_tokens - 1) / kv->block_tokens;
 }
 
-/* ctx_base mod block, in [0, block): ctx_base may be negative (admitted after iteration 0). */
+/* x mod block for x >= 0. */
+static uint64_t umod(const torta_kv_blocks *kv, uint64_t x)
+{
+    return kv->shift >= 0 ? x & (uint64_t)(kv->block_tokens - 1) : x % (uint64_t)kv->block_tokens;
+}
+
+/* ctx_base mod block, in [0, block): ctx_base may be negative (admitted after iteration 0);
+ * adding a multiple of the block that makes it non-negative keeps the phase. */
 static int32_t phase_of(const torta_kv_blocks *kv, int64_t ctx_base)
 {
+    if (kv->shift >= 0) /* two's complement: the low bits are the phase */
+        return (int32_t)((uint64_t)ctx_base & (uint64_t)(kv->block_tokens - 1));
     int64_t m = ctx_base % kv->block_tokens;
     return (int32_t)(m < 0 ? m + kv->block_tokens : m);
 }
@@ -58,7 +75,7 @@ static int32_t phase_of(const torta_kv_blocks *kv, int64_t ctx_base)
 static int32_t crossing_phase(const torta_kv_blocks *kv, uint64_t j)
 {
     uint64_t bt = (uint64_t)kv->block_tokens;
-    return (int32_t)((1 + bt - j % bt) % bt);
+    return (int32_t)umod(kv, 1 + bt - umod(kv, j));
 }
 
 void torta_kv_join(torta_kv_blocks *kv, int64_t ctx_base, uint64_t through)
@@ -86,11 +103,16 @@ int64_t torta_kv_crossings(const torta_kv_blocks *kv, uint64_t a, uint64_t b)
 {
     if (b <= a || kv->n == 0)
         return 0;
-    uint64_t bt = (uint64_t)kv->block_tokens, len = b - a;
-    /* Every run of `block` iterations crosses once per request. */
-    int64_t total = (int64_t)(len / bt) * kv->n;
-    for (uint64_t j = a + len / bt * bt; j < b; j++)
-        total += kv->phase[crossing_phase(kv, j)];
+    uint64_t len = b - a, rest = umod(kv, len);
+    /* Every run of `block` iterations crosses once per request; the crossing phase of the
+     * iterations left steps down by one each (no division per iteration). */
+    uint64_t cycles = kv->shift >= 0 ? len >> kv->shift : len / (uint64_t)kv->block_tokens;
+    int64_t total = (int64_t)cycles * kv->n;
+    int32_t k = crossing_phase(kv, a);
+    for (uint64_t left = rest; left > 0; left--) {
+        total += kv->phase[k];
+        k = k > 0 ? k - 1 : kv->block_tokens - 1;
+    }
     return total;
 }
 
@@ -102,13 +124,12 @@ uint64_t torta_kv_room(const torta_kv_blocks *kv, uint64_t a, int64_t free_block
         return 0;
     uint64_t bt = (uint64_t)kv->block_tokens, cycles = (uint64_t)(free_blocks / kv->n);
     int64_t left = free_blocks - (int64_t)cycles * kv->n; /* < n: runs out within one cycle */
-    uint64_t j = a + cycles * bt;
-    for (;;) {
-        int32_t c = kv->phase[crossing_phase(kv, j)];
-        if (c > left)
-            return j - a;
-        left -= c;
-        j++;
+    int32_t k = crossing_phase(kv, a); /* a + cycles x bt crosses at the same phase */
+    for (uint64_t j = cycles * bt;; j++) {
+        if (kv->phase[k] > left)
+            return j;
+        left -= kv->phase[k];
+        k = k > 0 ? k - 1 : kv->block_tokens - 1;
     }
 }
 

@@ -17,6 +17,8 @@
 
 typedef struct torta_kv_blocks {
     int32_t block_tokens;
+    int32_t shift;             /* log2(block_tokens) when it is a power of two, else -1: the
+                                * divisions per event become shifts (vLLM's sizes are) */
     double watermark;          /* share of the blocks an admission must leave free */
     int64_t n_blocks;          /* capacity for the active model: floor(KV tokens / block) */
     int64_t watermark_blocks;  /* floor(watermark x n_blocks), as vLLM */
