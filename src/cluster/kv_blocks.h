@@ -25,6 +25,7 @@ typedef struct torta_kv_blocks {
     int64_t used;              /* blocks held by running requests through iteration from - 1 */
     uint64_t from;             /* first iteration whose boundary crossings are not in `used` */
     int64_t peak;              /* most blocks ever held at once */
+    uint64_t admissions;       /* so far: torta_request.admit_seq, to preempt the latest */
     int32_t n;                 /* requests counted in phase[] */
     int32_t *phase;            /* phase[k]: running requests with ctx_base = k (mod block) */
 } torta_kv_blocks;

@@ -194,12 +194,20 @@ void torta_server_slot_flush(torta_sim *sim, int s, double now)
 
 void torta_server_free(torta_server *sv)
 {
-    free(sv->heap);
-    free(sv->last_used);
-    torta_kv_free(sv->kv);
-    sv->heap = NULL;
-    sv->last_used = NULL;
-    sv->kv = NULL;
+    /* Writes only what was set: a set-up interrupted early leaves most of a large fleet's
+     * servers untouched, and writing NULL into them would fault in every page. */
+    if (sv->heap) {
+        free(sv->heap);
+        sv->heap = NULL;
+    }
+    if (sv->last_used) {
+        free(sv->last_used);
+        sv->last_used = NULL;
+    }
+    if (sv->kv) {
+        torta_kv_free(sv->kv);
+        sv->kv = NULL;
+    }
 }
 
 /* Model residency. A server keeps up to server.max_resident_models models in memory (LRU) and
@@ -397,7 +405,8 @@ static torta_request *admit_head(torta_sim *sim, int s)
     adjust(sim, s, -1, +1, 0, 0);
     if (!sv->kv)
         sim->server_pub[s].kv_used_tokens += kv_need(r);
-    r->admit_seq = ++sv->admissions;
+    if (sv->kv)
+        r->admit_seq = ++sv->kv->admissions;
     if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
         r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
     if (r->generated == 0) {
