@@ -79,7 +79,8 @@ typedef struct torta_server_state {
     int32_t queued, running;    /* requests waiting / in the batch */
     double outstanding_tokens;  /* input + output tokens of its unfinished requests */
     double outstanding_work_s;  /* estimated server-seconds of its unfinished requests */
-    double kv_used_tokens, kv_cap_tokens;
+    double kv_used_tokens, kv_cap_tokens; /* KV reserved (paged KV: blocks held x block size, as of
+                                * its last event) and its capacity, tokens */
     double last_switch_s;       /* time of its last model load (-inf: never) */
     double speed;               /* reference decode throughput relative to the fleet mean */
     double util_last_slot;      /* batch occupancy in the previous slot (see torta_metrics) */
