@@ -38,6 +38,13 @@ void torta_kv_set_capacity(torta_kv_blocks *kv, double cap_tokens)
     kv->watermark_blocks = (int64_t)floor(kv->watermark * (double)kv->n_blocks);
 }
 
+void torta_kv_note_peak(torta_kv_blocks *kv)
+{
+    /* The capacity changes with the active model (other resident models take memory). */
+    if (kv->n_blocks > 0 && (double)kv->used > kv->peak_use * (double)kv->n_blocks)
+        kv->peak_use = (double)kv->used / (double)kv->n_blocks;
+}
+
 void torta_kv_clear(torta_kv_blocks *kv)
 {
     for (int32_t k = 0; k < kv->block_tokens; k++)
@@ -83,8 +90,7 @@ void torta_kv_join(torta_kv_blocks *kv, int64_t ctx_base, uint64_t through)
     kv->phase[phase_of(kv, ctx_base)]++;
     kv->n++;
     kv->used += torta_kv_blocks_for(kv, ctx_base + (int64_t)through);
-    if (kv->used > kv->peak)
-        kv->peak = kv->used;
+    torta_kv_note_peak(kv);
 }
 
 void torta_kv_leave(torta_kv_blocks *kv, int64_t ctx_base, uint64_t through)
@@ -138,7 +144,6 @@ void torta_kv_account(torta_kv_blocks *kv, uint64_t b)
     if (b <= kv->from)
         return;
     kv->used += torta_kv_crossings(kv, kv->from, b);
-    if (kv->used > kv->peak)
-        kv->peak = kv->used;
+    torta_kv_note_peak(kv);
     kv->from = b;
 }

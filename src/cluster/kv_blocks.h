@@ -24,7 +24,7 @@ typedef struct torta_kv_blocks {
     int64_t watermark_blocks;  /* floor(watermark x n_blocks), as vLLM */
     int64_t used;              /* blocks held by running requests through iteration from - 1 */
     uint64_t from;             /* first iteration whose boundary crossings are not in `used` */
-    int64_t peak;              /* most blocks ever held at once */
+    double peak_use;           /* most blocks ever held at once / the capacity then */
     uint64_t admissions;       /* so far: torta_request.admit_seq, to preempt the latest */
     int32_t n;                 /* requests counted in phase[] */
     int32_t *phase;            /* phase[k]: running requests with ctx_base = k (mod block) */
@@ -35,6 +35,8 @@ torta_kv_blocks *torta_kv_new(int32_t block_tokens, double watermark);
 void torta_kv_free(torta_kv_blocks *kv);
 /* The active model's KV capacity changed (tokens): sets n_blocks and watermark_blocks. */
 void torta_kv_set_capacity(torta_kv_blocks *kv, double cap_tokens);
+/* Records the blocks held now in peak_use. */
+void torta_kv_note_peak(torta_kv_blocks *kv);
 /* Forgets every request (the server was emptied). */
 void torta_kv_clear(torta_kv_blocks *kv);
 

@@ -389,8 +389,20 @@ static int head_admissible(torta_sim *sim, int s, const torta_request *r, torta_
         }
         activate(sim, s, r->model);
     }
-    if (sim->servers[s].kv)
-        return pub->running < sim->max_batch && kv_fits(&sim->servers[s], pub, r);
+    torta_server *sv = &sim->servers[s];
+    if (sv->kv) {
+        /* Its last iteration must fit the cache, or it could end up alone and short of a block.
+         * Placement checked that it does with its model alone in memory; other resident models
+         * may leave less: then the batch drains and they are evicted. */
+        int64_t last = torta_kv_blocks_for(sv->kv, (int64_t)r->input_tokens + r->output_tokens - 1);
+        if (last > sv->kv->n_blocks) {
+            if (pub->running > 0)
+                return 0;
+            make_room(sim, s, r->model, (double)last * sv->kv->block_tokens);
+            activate(sim, s, r->model);
+        }
+        return pub->running < sim->max_batch && kv_fits(sv, pub, r);
+    }
     return pub->running < sim->max_batch && pub->kv_used_tokens + kv_need(r) <= pub->kv_cap_tokens;
 }
 
@@ -499,8 +511,7 @@ static int kv_preempt(torta_sim *sim, int s, uint64_t i, torta_err *e)
         sv->q_head = front;
     }
     kv->used += need;
-    if (kv->used > kv->peak)
-        kv->peak = kv->used;
+    torta_kv_note_peak(kv);
     kv->from = i + 1;
     kv_publish(sim, s);
     return 0;

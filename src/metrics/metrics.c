@@ -469,9 +469,9 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     int paged = 0;
     for (int i = 0; i < sim->n_servers; i++) {
         const torta_kv_blocks *b = sim->servers[i].kv;
-        if (b && b->n_blocks > 0) {
+        if (b) {
             paged++;
-            peak = fmax(peak, (double)b->peak / (double)b->n_blocks);
+            peak = fmax(peak, b->peak_use);
         }
     }
     cJSON_AddNumberToObject(kv, "paged_servers", paged);

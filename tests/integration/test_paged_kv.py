@@ -110,12 +110,18 @@ def hand_computed(tmp):
 def invariants(tmp):
     """(b) Busy runs on a small cache (kv_utilization 0.46: about 22k tokens per server)."""
     base = ["--topology", ABILENE, "--trace", AZURE, "--rate-scale", "8", "--duration-s", "300",
-            "--set", "server.kv_utilization=0.46"]
+            "--set", "server.kv_utilization=0.46"]  # a later --set wins
     variants = [("vllm", ["--set", "server.batching=vllm"]),
                 ("mixed", ["--set", "server.kv_policy=paged"]),
                 ("vllm+llumnix", ["--set", "server.batching=vllm", "--set", "scheduler.micro=llumnix"]),
                 ("vllm+failures", ["--set", "server.batching=vllm", "--set", 'faults.mtbf_h={"h100-80gb": 0.5}',
-                                   "--set", "faults.mttr_h=0.05"])]
+                                   "--set", "faults.mttr_h=0.05"]),
+                # Two resident models share the memory: the cache shrinks with the second one, and
+                # a request whose last iteration would not fit waits for the batch to drain and
+                # the other model's eviction (it once stalled the run).
+                ("multimodel", ["--config", os.path.join(SRC, "configs/multimodel.json"), "--set",
+                                "scheduler.micro=affinity", "--set", "server.kv_policy=paged",
+                                "--set", "server.kv_utilization=0.5"])]
     for name, extra in variants:
         out = os.path.join(tmp, "inv-" + name)
         run(out, *base, *extra)
