@@ -252,10 +252,11 @@ def main():
                 passed += ok
                 failed += not ok
         # Paged KV: a tight cache (tens of blocks per request in flight) makes the heavy cases
-        # preempt; the light one never waits for blocks.
+        # preempt; the light one never waits for blocks. Block sizes: vLLM's 16, the extremes 1
+        # and 64, and 24 (not a power of two: the block counter's other arithmetic).
         paged_cases = [("light", 0.5, 0.9, 256, 16), ("kv-bound", 12.0, 0.49, 256, 16),
                        ("kv-tight", 12.0, 0.465, 256, 16), ("kv-tight-bt1", 12.0, 0.465, 256, 1),
-                       ("kv-tight-bt64", 12.0, 0.465, 32, 64)]
+                       ("kv-tight-bt64", 12.0, 0.465, 32, 64), ("kv-tight-bt24", 12.0, 0.465, 256, 24)]
         for name, rate, kv_util, max_batch, bt in paged_cases:
             t, reqs = 0.0, []
             for _ in range(300):  # long outputs: running requests keep asking for blocks
