@@ -22,6 +22,9 @@ typedef struct torta_request {
     int32_t migrations;     /* moves between regions after the first placement */
     int32_t retries;        /* restarts after the failure of the server holding it */
     int32_t live_migrations;/* moves of its running state (KV cache) between servers */
+    int32_t preemptions;    /* restarts by recompute: its server's paged KV cache ran out */
+    int32_t recompute;      /* 1 while preempted: its next prefill is prompt + generated tokens */
+    uint64_t admit_seq;     /* order of its last admission on its server (paged KV preempts the latest) */
     int32_t generated;      /* output tokens produced before its current admission (resumed) */
     int32_t prefilled;      /* prompt tokens prefilled so far (chunked prefill) */
     int32_t beyond_fit;     /* TORTA_BEYOND_FIT_* bits: served outside its profile's fitted range */
@@ -76,7 +79,8 @@ typedef struct torta_server_state {
     int32_t queued, running;    /* requests waiting / in the batch */
     double outstanding_tokens;  /* input + output tokens of its unfinished requests */
     double outstanding_work_s;  /* estimated server-seconds of its unfinished requests */
-    double kv_used_tokens, kv_cap_tokens;
+    double kv_used_tokens, kv_cap_tokens; /* KV reserved (paged KV: blocks held x block size, as of
+                                * its last event) and its capacity, tokens */
     double last_switch_s;       /* time of its last model load (-inf: never) */
     double speed;               /* reference decode throughput relative to the fleet mean */
     double util_last_slot;      /* batch occupancy in the previous slot (see torta_metrics) */

@@ -23,3 +23,35 @@ int torta_batching_parse(const char *name, const char *where, int *policy, torta
     return torta_err_set(e, TORTA_EINPUT, "%s: unknown batching policy \"%s\"%s%s%s (mixed, vllm or "
                          "sarathi)", where, name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
 }
+
+static const char *const kv_names[TORTA_N_KV + 1] = {"reserve", "paged", "auto", NULL};
+
+const char *torta_kv_policy_name(int kv_policy)
+{
+    return kv_policy >= 0 && kv_policy < TORTA_N_KV ? kv_names[kv_policy] : "?";
+}
+
+int torta_kv_policy_parse(const char *name, const char *where, int *kv_policy, torta_err *e)
+{
+    for (int p = 0; p < TORTA_N_KV; p++)
+        if (strcmp(name, kv_names[p]) == 0) {
+            *kv_policy = p;
+            return 0;
+        }
+    const char *s = torta_did_you_mean(name, kv_names);
+    return torta_err_set(e, TORTA_EINPUT, "%s: unknown KV policy \"%s\"%s%s%s (reserve, paged or auto)",
+                         where, name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+}
+
+int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int *out, torta_err *e)
+{
+    if (kv_policy == TORTA_KV_AUTO)
+        kv_policy = batching == TORTA_BATCHING_VLLM ? TORTA_KV_PAGED : TORTA_KV_RESERVE;
+    /* Chunked prefill holds KV for partly prefilled prompts, which the block allocator does not
+     * model yet. */
+    if (kv_policy == TORTA_KV_PAGED && batching == TORTA_BATCHING_SARATHI)
+        return torta_err_set(e, TORTA_EINPUT, "%s: KV policy paged is not supported with batching "
+                             "sarathi (use reserve, or batching mixed or vllm)", where);
+    *out = kv_policy;
+    return 0;
+}

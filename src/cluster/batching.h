@@ -20,15 +20,39 @@ typedef enum {
     TORTA_N_BATCHING
 } torta_batching_policy;
 
+/* How a server holds KV cache (server.kv_policy). */
+typedef enum {
+    /* Prompt + whole output reserved at admission, never preempted (torta-sim's model before
+     * policies existed; the default except under vllm). */
+    TORTA_KV_RESERVE = 0,
+    /* Blocks of kv_block_tokens allocated as tokens are produced, an admission watermark, and
+     * preemption by recompute when a decode step needs a block and none is free (vLLM v0, Vidur;
+     * src/cluster/kv_blocks.h). */
+    TORTA_KV_PAGED,
+    /* Configuration only: paged under vllm batching, reserve otherwise. */
+    TORTA_KV_AUTO,
+    TORTA_N_KV
+} torta_kv_policy;
+
 typedef struct torta_batching {
     int policy;                 /* torta_batching_policy */
     int32_t chunk_tokens;       /* sarathi: tokens per iteration (decodes + prefill chunks) */
     int32_t max_prefill_tokens; /* mixed, vllm: prompt tokens admitted per iteration (0: no limit) */
+    int kv_policy;              /* torta_kv_policy, resolved (never AUTO on a server) */
+    int32_t kv_block_tokens;    /* paged: tokens per KV block */
+    double kv_watermark;        /* paged: share of blocks an admission leaves free */
 } torta_batching;
 
 const char *torta_batching_name(int policy);
 
 /* Parses a policy name; the error names `where` and suggests the closest name. */
 int torta_batching_parse(const char *name, const char *where, int *policy, torta_err *e);
+
+const char *torta_kv_policy_name(int kv_policy);
+/* Parses a KV policy name (reserve, paged, auto); the error names `where`. */
+int torta_kv_policy_parse(const char *name, const char *where, int *kv_policy, torta_err *e);
+/* The KV policy a server of batching policy `batching` gets from `kv_policy` (AUTO: paged under
+ * vllm, reserve otherwise); paged with sarathi is refused, naming `where`. */
+int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int *out, torta_err *e);
 
 #endif

@@ -5,7 +5,13 @@
  * series (decode time is linear in batch size B and context C, and C grows by B per iteration),
  * so the server jumps to its next completion in one event. A request that arrives mid-jump and
  * could join the batch cuts the jump short at the end of the iteration under way. Work per
- * event is O(log batch): running requests sit in a heap keyed by their last iteration. */
+ * event is O(log batch): running requests sit in a heap keyed by their last iteration.
+ *
+ * KV cache (server.kv_policy): `reserve` holds prompt + whole output from admission on, so
+ * nobody is ever preempted; `paged` (kv_blocks.h) holds blocks as tokens come and, when a decode
+ * step needs more blocks than are free, preempts the most recently admitted running requests by
+ * recompute. There the decode jump also stops before the first iteration that would need a block
+ * that is not free. */
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +21,33 @@
 static double kv_need(const torta_request *r)
 {
     return (double)r->input_tokens + (double)r->output_tokens;
+}
+
+/* Tokens its next prefill runs: the prompt, plus what it had generated when a preemption
+ * dropped its KV cache. */
+static int64_t prefill_len(const torta_request *r)
+{
+    return (int64_t)r->input_tokens + (r->recompute ? r->generated : 0);
+}
+
+/* Keeps the public KV figure of a paged server (blocks held x block size) in step. */
+static void kv_publish(torta_sim *sim, int s)
+{
+    const torta_kv_blocks *kv = sim->servers[s].kv;
+    sim->server_pub[s].kv_used_tokens = (double)kv->used * kv->block_tokens;
+}
+
+int torta_server_kv_too_small(const torta_sim *sim, int s, const torta_request *r)
+{
+    double cap = sim->kv_cap_sm[(size_t)s * sim->n_models + r->model];
+    const torta_batching *b = &sim->servers[s].batching;
+    if (b->kv_policy != TORTA_KV_PAGED)
+        return cap < (double)r->input_tokens + r->output_tokens;
+    /* Alone on the server it must reach its last iteration, whose context is prompt + output - 1;
+     * then it can never be stuck (only younger requests are preempted for it). */
+    double blocks = floor(cap / b->kv_block_tokens);
+    double need = ceil(((double)r->input_tokens + r->output_tokens - 1) / b->kv_block_tokens);
+    return need > blocks;
 }
 
 /* Heap order of running requests: last iteration first, pool index on ties (the pool layout is
@@ -161,10 +194,20 @@ void torta_server_slot_flush(torta_sim *sim, int s, double now)
 
 void torta_server_free(torta_server *sv)
 {
-    free(sv->heap);
-    free(sv->last_used);
-    sv->heap = NULL;
-    sv->last_used = NULL;
+    /* Writes only what was set: a set-up interrupted early leaves most of a large fleet's
+     * servers untouched, and writing NULL into them would fault in every page. */
+    if (sv->heap) {
+        free(sv->heap);
+        sv->heap = NULL;
+    }
+    if (sv->last_used) {
+        free(sv->last_used);
+        sv->last_used = NULL;
+    }
+    if (sv->kv) {
+        torta_kv_free(sv->kv);
+        sv->kv = NULL;
+    }
 }
 
 /* Model residency. A server keeps up to server.max_resident_models models in memory (LRU) and
@@ -196,6 +239,8 @@ static void activate(torta_sim *sim, int s, int m)
     p->resident_mask |= UINT64_C(1) << m;
     p->kv_cap_tokens = kv_cap_with(sim, s, p->resident_mask, m);
     sv->last_used[m] = sim->now;
+    if (sv->kv) /* only with nothing running: the blocks are all free */
+        torta_kv_set_capacity(sv->kv, p->kv_cap_tokens);
 }
 
 /* Evicts least-recently-used models other than `keep` until model m (resident or about to be)
@@ -228,6 +273,11 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
     sv->iter = 1;
     sv->busy_since = -1;
     sv->loading_model = -1;
+    if (sim->mode == TORTA_SERVICE_BATCHING && sv->batching.kv_policy == TORTA_KV_PAGED && !sv->kv) {
+        sv->kv = torta_kv_new(sv->batching.kv_block_tokens, sv->batching.kv_watermark);
+        if (!sv->kv)
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    }
     activate(sim, s, model);
     if (sim->mode == TORTA_SERVICE_BATCHING && sim->server_pub[s].kv_cap_tokens <= 0)
         return torta_err_set(e, TORTA_EINPUT, "server %d in region %s cannot hold model %s",
@@ -270,6 +320,13 @@ static int start_load(torta_sim *sim, int s, int m, torta_err *e)
     return schedule(sim, s, sim->load_s_m[m], EV_LOAD_DONE, e);
 }
 
+/* paged: how many iterations from kv->from on the batch can run on the free blocks. */
+static uint64_t kv_room(const torta_server *sv)
+{
+    const torta_kv_blocks *kv = sv->kv;
+    return torta_kv_room(kv, kv->from, kv->n_blocks - kv->used);
+}
+
 /* Sum of the first k iteration times of the current decode segment. */
 static double seg_time(const torta_server *sv, uint64_t k)
 {
@@ -285,9 +342,36 @@ static void set_decode(torta_server *sv, uint64_t i, int32_t b_count, int64_t de
     double b = b_count, ctx = (double)dec_s + b * (double)i;
     sv->seg_first = i;
     sv->seg_n = sv->heap[0].fin_iter - i + 1;
+    if (sv->kv) { /* paged: end before the first iteration short of a block */
+        uint64_t room = kv_room(sv);
+        if (room != UINT64_MAX && sv->kv->from + room - i < sv->seg_n)
+            sv->seg_n = sv->kv->from + room - i;
+    }
     sv->seg_prefill = 0;
     sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
     sv->seg_beta = p->d2 * b;
+}
+
+/* paged: the blocks request r takes when it joins the batch at iteration sv->iter: its prefill's
+ * (prompt, plus the tokens generated before a preemption), or, resumed with its KV cache after a
+ * live migration, its context through the last iteration already accounted (kv->from - 1). */
+static int64_t kv_join_blocks(const torta_server *sv, const torta_request *r)
+{
+    if (r->generated > 0 && !r->recompute)
+        return torta_kv_blocks_for(sv->kv, (int64_t)r->input_tokens + r->generated - 1 +
+                                               (int64_t)(sv->kv->from - sv->iter));
+    return torta_kv_blocks_for(sv->kv, prefill_len(r));
+}
+
+/* paged: an admission leaves the watermark free, as vLLM's, except on a server that holds
+ * nothing: there a request only has to fit, so no request waits forever for the watermark. */
+static int kv_fits(const torta_server *sv, const torta_server_state *pub, const torta_request *r)
+{
+    const torta_kv_blocks *kv = sv->kv;
+    int64_t need = kv_join_blocks(sv, r);
+    if (pub->running == 0)
+        return need <= kv->n_blocks;
+    return need + kv->watermark_blocks <= kv->n_blocks - kv->used;
 }
 
 /* Whether the queue head r may join the batch now: 1 yes, 0 it waits, 2 a load of its model has
@@ -305,6 +389,20 @@ static int head_admissible(torta_sim *sim, int s, const torta_request *r, torta_
         }
         activate(sim, s, r->model);
     }
+    torta_server *sv = &sim->servers[s];
+    if (sv->kv) {
+        /* Its last iteration must fit the cache, or it could end up alone and short of a block.
+         * Placement checked that it does with its model alone in memory; other resident models
+         * may leave less: then the batch drains and they are evicted. */
+        int64_t last = torta_kv_blocks_for(sv->kv, (int64_t)r->input_tokens + r->output_tokens - 1);
+        if (last > sv->kv->n_blocks) {
+            if (pub->running > 0)
+                return 0;
+            make_room(sim, s, r->model, (double)last * sv->kv->block_tokens);
+            activate(sim, s, r->model);
+        }
+        return pub->running < sim->max_batch && kv_fits(sv, pub, r);
+    }
     return pub->running < sim->max_batch && pub->kv_used_tokens + kv_need(r) <= pub->kv_cap_tokens;
 }
 
@@ -317,7 +415,10 @@ static torta_request *admit_head(torta_sim *sim, int s)
     if (sv->q_head < 0)
         sv->q_tail = -1;
     adjust(sim, s, -1, +1, 0, 0);
-    sim->server_pub[s].kv_used_tokens += kv_need(r);
+    if (!sv->kv)
+        sim->server_pub[s].kv_used_tokens += kv_need(r);
+    if (sv->kv)
+        r->admit_seq = ++sv->kv->admissions;
     if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
         r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
     if (r->generated == 0) {
@@ -335,19 +436,85 @@ static int join_resumed(torta_server *sv, torta_request *r, int32_t ri, uint64_t
     r->ctx_base = (int64_t)r->input_tokens + r->generated - (int64_t)i;
     sv->dec_b++;
     sv->dec_s += r->ctx_base;
+    if (sv->kv)
+        torta_kv_join(sv->kv, r->ctx_base, sv->kv->from - 1);
     return heap_push(sv, i + (uint64_t)(r->output_tokens - r->generated) - 1, ri);
 }
 
 /* Request ri's prompt is prefilled by the iteration that ends token iteration i and gives its
  * first token: it decodes from iteration i + 1 and gives its last token in iteration
- * i + output - 1. It joins the decoding set at the end of the segment (pre_n, pre_s). */
+ * i + output - 1. It joins the decoding set at the end of the segment (pre_n, pre_s). A request
+ * preempted after g tokens prefills prompt + g tokens, which gives its token g + 1. */
 static int prefill_done(torta_server *sv, torta_request *r, int32_t ri, uint64_t i)
 {
+    int64_t len = prefill_len(r), done = r->recompute ? r->generated : 0;
+    r->recompute = 0;
     r->admit_iter = i;
-    r->ctx_base = (int64_t)r->input_tokens - (int64_t)i;
+    r->ctx_base = len - (int64_t)i;
     sv->pre_n++;
     sv->pre_s += r->ctx_base;
-    return heap_push(sv, i + (uint64_t)r->output_tokens - 1, ri);
+    if (sv->kv)
+        torta_kv_join(sv->kv, r->ctx_base, i);
+    return heap_push(sv, i + (uint64_t)(r->output_tokens - done) - 1, ri);
+}
+
+/* paged: before decode iteration i, each running request whose context crosses a block boundary
+ * needs a new block. While they need more than are free, the most recently admitted running
+ * request is preempted, as vLLM's scheduler does: its blocks are freed, it keeps the tokens it
+ * generated and goes back to the head of the queue (the earliest admitted first), to prefill
+ * prompt + generated tokens again when it is readmitted. vLLM v0 and Vidur check one free block
+ * per running request, needed or not; here a request asks for a block only when it needs one.
+ * Then the blocks of iteration i are taken and accounting goes on from i + 1. */
+static int kv_preempt(torta_sim *sim, int s, uint64_t i, torta_err *e)
+{
+    torta_server *sv = &sim->servers[s];
+    torta_kv_blocks *kv = sv->kv;
+    int64_t need = torta_kv_crossings(kv, i, i + 1);
+    int32_t front = -1; /* the preempted, youngest first: each goes in front of the previous */
+    while (need > kv->n_blocks - kv->used) {
+        if (sv->heap_n <= 1)
+            return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s cannot give "
+                                 "its one running request a block (%lld of %lld held) at t=%.6f",
+                                 sim->server_pub[s].index_in_region,
+                                 sim->region_pub[sim->server_pub[s].region].name, (long long)kv->used,
+                                 (long long)kv->n_blocks, sim->now);
+        int32_t k = 0;
+        for (int32_t j = 1; j < sv->heap_n; j++)
+            if (sim->req[sv->heap[j].req].admit_seq > sim->req[sv->heap[k].req].admit_seq)
+                k = j;
+        int32_t ri = sv->heap[k].req;
+        torta_request *r = &sim->req[ri];
+        heap_remove_at(sv, k);
+        need -= torta_kv_crosses(kv, r->ctx_base, i);
+        torta_kv_leave(kv, r->ctx_base, i - 1);
+        sv->dec_b--;
+        sv->dec_s -= r->ctx_base;
+        r->generated += (int32_t)(i - r->admit_iter);
+        r->recompute = 1;
+        if (r->migrate_to >= 0) { /* it was to leave with a KV cache it no longer has */
+            r->migrate_to = -1;
+            sv->pending_out--;
+        }
+        sim->kv_preemptions++;
+        sim->kv_preempted_requests += r->preemptions++ == 0;
+        adjust(sim, s, +1, -1, 0, 0);
+        r->next = front;
+        front = ri;
+    }
+    if (front >= 0) { /* the chain goes ahead of the queue */
+        int32_t last = front;
+        while (sim->req[last].next >= 0)
+            last = sim->req[last].next;
+        sim->req[last].next = sv->q_head;
+        if (sv->q_head < 0)
+            sv->q_tail = last;
+        sv->q_head = front;
+    }
+    kv->used += need;
+    torta_kv_note_peak(kv);
+    kv->from = i + 1;
+    kv_publish(sim, s);
+    return 0;
 }
 
 /* The segment that starts with a prefill iteration of duration dur ending token iteration
@@ -404,6 +571,18 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
     double limit = sv->batching.max_prefill_tokens, prompt = 0;
     int32_t first = -1, last = -1; /* admitted for prefill, to stamp their first token below */
     int at_limit = 0;              /* the head waits for prompt-token room only */
+    if (sv->kv) {
+        /* Blocks are accounted through iteration i - 1. Under mixed the running requests'
+         * decode step in iteration i gets its blocks before anyone is admitted; under vllm it
+         * comes only if nobody is (below). */
+        torta_kv_account(sv->kv, i);
+        sv->kv->from = i;
+        if (!prefill_only) {
+            int rc = kv_preempt(sim, s, i, e);
+            if (rc)
+                return rc;
+        }
+    }
     while (sv->q_head >= 0) {
         int32_t ri = sv->q_head;
         torta_request *r = &sim->req[ri];
@@ -412,30 +591,40 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
             break;
         if (ok != 1)
             return ok == 2 ? 0 : ok;
-        if (limit > 0 && r->generated == 0 && prompt > 0 && prompt + r->input_tokens > limit) {
+        int resumed = r->generated > 0 && !r->recompute; /* live-migrated with its KV cache */
+        double in = (double)prefill_len(r);
+        if (limit > 0 && !resumed && prompt > 0 && prompt + in > limit) {
             at_limit = 1;
             break;
         }
         admit_head(sim, s);
         int rc;
-        if (r->generated > 0) {
+        if (resumed) {
             rc = join_resumed(sv, r, ri, i);
         } else {
-            double in = r->input_tokens;
+            int fresh = r->generated == 0; /* a recomputed request keeps its first token */
             prompt += in;
             sv->pre_p += in;
             sv->pre_q += in * in;
             rc = prefill_done(sv, r, ri, tok_iter);
-            chain(sim, &first, &last, ri);
+            if (fresh)
+                chain(sim, &first, &last, ri);
         }
         if (rc)
             return torta_err_set(e, rc, "out of memory");
+        if (sv->kv)
+            kv_publish(sim, s);
+    }
+    if (sv->kv && prefill_only && sv->pre_n == 0) { /* vllm: a decode iteration after all */
+        int rc = kv_preempt(sim, s, i, e);
+        if (rc)
+            return rc;
     }
     if (sv->pre_n > 0) {
         double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
         stamp_first_tokens(sim, first, sim->now + dur);
-        return schedule_prefill(sim, s, dur, tok_iter, !at_limit, e);
+        return schedule_prefill(sim, s, dur, tok_iter, !at_limit && (!sv->kv || kv_room(sv) > 0), e);
     }
     if (sv->dec_b > 0) {
         set_decode(sv, i, sv->dec_b, sv->dec_s);
@@ -555,6 +744,11 @@ static int plan_segment(torta_sim *sim, int s, torta_err *e)
     }
     int rc = sv->batching.policy == TORTA_BATCHING_SARATHI ? plan_chunked(sim, s, e)
                                                             : plan_whole_prefills(sim, s, e);
+    if (!rc && sv->kv && sv->kv->used > sv->kv->n_blocks)
+        return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s holds %lld KV "
+                             "blocks, above its capacity %lld, at t=%.6f", pub->index_in_region,
+                             sim->region_pub[pub->region].name, (long long)sv->kv->used,
+                             (long long)sv->kv->n_blocks, sim->now);
     if (!rc && pub->kv_used_tokens > pub->kv_cap_tokens)
         return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s holds %.0f KV "
                              "tokens, above its capacity %.0f, at t=%.6f", pub->index_in_region,
@@ -614,8 +808,12 @@ static int cut_jump(torta_sim *sim, int s, torta_err *e)
 static int maybe_cut_jump(torta_sim *sim, int s, const torta_request *r, torta_err *e)
 {
     const torta_server_state *pub = &sim->server_pub[s];
-    if (r->model != pub->resident_model || pub->running >= sim->max_batch ||
-        pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
+    if (r->model != pub->resident_model || pub->running >= sim->max_batch)
+        return 0;
+    /* paged: the blocks free at the last boundary; fewer are free by the next one, so this may
+     * cut a jump for a request that still waits, which changes nothing but an event. */
+    if (sim->servers[s].kv ? !kv_fits(&sim->servers[s], pub, r)
+                           : pub->kv_used_tokens + kv_need(r) > pub->kv_cap_tokens)
         return 0;
     return cut_jump(sim, s, e);
 }
@@ -660,7 +858,12 @@ static int send_marked(torta_sim *sim, int s, torta_err *e)
         heap_remove_at(sv, k); /* the entry moved into k is examined next */
         sv->dec_b--;
         sv->dec_s -= r->ctx_base;
-        pub->kv_used_tokens -= kv_need(r);
+        if (sv->kv) {
+            torta_kv_leave(sv->kv, r->ctx_base, sv->iter - 1);
+            kv_publish(sim, s);
+        } else {
+            pub->kv_used_tokens -= kv_need(r);
+        }
         adjust(sim, s, 0, -1, -kv_need(r), -r->est_work_s);
         r->generated += (int32_t)(sv->iter - r->admit_iter);
         r->migrate_to = -1;
@@ -757,6 +960,8 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
         completed = 1;
     } else {
         sv->iter = sv->seg_first + sv->seg_n;
+        if (sv->kv)
+            torta_kv_account(sv->kv, sv->iter); /* the blocks of the iterations just run */
         if (sv->seg_prefill || sv->lead_prefill) {
             sv->lead_prefill = 0;
             sv->dec_b += sv->pre_n;
@@ -775,7 +980,12 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
             torta_request *r = &sim->req[x.req];
             sv->dec_b--;
             sv->dec_s -= r->ctx_base;
-            pub->kv_used_tokens -= kv_need(r);
+            if (sv->kv) {
+                torta_kv_leave(sv->kv, r->ctx_base, sv->iter - 1);
+                kv_publish(sim, s);
+            } else {
+                pub->kv_used_tokens -= kv_need(r);
+            }
             r->finish_s = sim->now;
             if (r->migrate_to >= 0) { /* finished before it could leave */
                 r->migrate_to = -1;
@@ -845,6 +1055,8 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
     sv->loading_model = -1;
     pub->loading = 0;
     pub->kv_used_tokens = 0;
+    if (sv->kv)
+        torta_kv_clear(sv->kv);
     set_idle(sv, sim->now);
     occ_touch(sim, s);
     sv->lead_prefill = sv->occ_mark = 0;
@@ -883,6 +1095,8 @@ int32_t torta_server_take_youngest(torta_sim *sim, int s)
         prev = ri;
         ri = sim->req[ri].next;
     }
+    if (sim->req[ri].recompute)
+        return -1; /* only preempted requests wait: they have started */
     if (prev >= 0)
         sim->req[prev].next = -1;
     else

@@ -121,14 +121,13 @@ int torta_saturation_rps(const torta_sim *w, int s, const torta_req_in *sample, 
         rc = torta_server_init(&m, 0, model, e);
     int k = 0;
     for (int i = 0; i < n && !rc; i++) {
-        double need = (double)sample[i].input_tokens + sample[i].output_tokens;
-        if (m.mode == TORTA_SERVICE_BATCHING && need > m.kv_cap_sm[model])
-            continue;
         torta_request *r = &m.req[k];
         r->id = (uint64_t)k;
         r->input_tokens = sample[i].input_tokens;
         r->output_tokens = sample[i].output_tokens;
         r->model = model;
+        if (m.mode == TORTA_SERVICE_BATCHING && torta_server_kv_too_small(&m, 0, r))
+            continue; /* the slot is reused by the next sample */
         r->server = r->migrate_to = r->serve_region = -1;
         k++;
     }
@@ -166,7 +165,8 @@ int torta_saturation_fill(torta_sim *w, const torta_req_in *sample, int n, torta
             const torta_server_state *o = &w->server_pub[q];
             if (o->gpu == p->gpu && o->tp == p->tp && o->resident_model == p->resident_model &&
                 w->servers[q].mem_budget_bytes == w->servers[s].mem_budget_bytes &&
-                w->servers[q].batching.policy == w->servers[s].batching.policy)
+                w->servers[q].batching.policy == w->servers[s].batching.policy &&
+                w->servers[q].batching.kv_policy == w->servers[s].batching.kv_policy)
                 same = q;
         }
         if (same >= 0) {

@@ -183,8 +183,7 @@ static int place(torta_sim *sim, int32_t ri, int from_queue, torta_err *e)
         return torta_err_set(e, TORTA_EINTERNAL,
                              "micro scheduler %s picked server %d, which is not a live server of "
                              "region %s", sim->micro->name, s, g->name);
-    if (sim->mode == TORTA_SERVICE_BATCHING &&
-        sim->kv_cap_sm[(size_t)s * sim->n_models + r->model] < (double)r->input_tokens + r->output_tokens)
+    if (sim->mode == TORTA_SERVICE_BATCHING && torta_server_kv_too_small(sim, s, r))
         return finish(sim, ri, TORTA_REQ_REJECTED_TOO_LONG, e);
     sim->servers[s].placed_slot++;
     return torta_server_enqueue(sim, s, ri, e);
@@ -382,6 +381,7 @@ static int restart_displaced(torta_sim *sim, int32_t ri, torta_err *e)
         sim->retries++;
         sim->req[ri].server = -1;
         sim->req[ri].generated = 0; /* its KV cache died with the server: start over */
+        sim->req[ri].recompute = 0;
         rc = place(sim, ri, 0, e);
         ri = nxt;
     }
@@ -514,6 +514,7 @@ static int kv_arrive(torta_sim *sim, int32_t ri, torta_err *e)
     if (sim->server_pub[s].alive)
         return torta_server_enqueue_resumed(sim, s, ri, e);
     r->generated = 0;
+    r->recompute = 0;
     r->retries++;
     sim->retries++;
     r->server = -1;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cluster/batching.h"
+#include "cluster/kv_blocks.h"
 #include "core/eventq.h"
 #include "core/timers.h"
 #include "torta/catalog.h"
@@ -34,6 +35,7 @@ typedef struct torta_run_ent {
 typedef struct torta_server {
     const torta_perf *perf;      /* for the resident model */
     torta_batching batching;     /* what an iteration runs (server.batching) */
+    torta_kv_blocks *kv;         /* paged KV cache (server.kv_policy = paged), else NULL */
     int32_t q_head, q_tail;      /* FIFO of waiting requests (pool indices) */
     torta_run_ent *heap;         /* running requests, min-heap by fin_iter */
     int32_t heap_n, heap_cap;
@@ -156,6 +158,8 @@ typedef struct torta_sim {
     double *mtbf_s_g, mttr_s;     /* per GPU type (0 = never fails); mean time to repair */
     gsl_rng *rng_faults;
     int64_t live_migrations;
+    /* Paged KV: preemptions by recompute, and requests preempted at least once. */
+    int64_t kv_preemptions, kv_preempted_requests;
     /* Context and profile limits (core/limits.c). */
     int context_policy;           /* torta_context_policy */
     int64_t over_context, truncated, rejected_over_context;
@@ -230,6 +234,10 @@ int torta_server_recover(torta_sim *sim, int s);
 int torta_server_mark_migration(torta_sim *sim, int from, int to, torta_err *e);
 /* A migrated request's KV cache arrived: it joins the head of server s's queue and resumes. */
 int torta_server_enqueue_resumed(torta_sim *sim, int s, int32_t req, torta_err *e);
+/* 1 when request r can never be served on server s: its KV need is above the server's KV
+ * capacity for its model (reserve: prompt + output tokens; paged: the blocks of its last
+ * iteration). */
+int torta_server_kv_too_small(const torta_sim *sim, int s, const torta_request *r);
 /* Removes the most recently queued request of server s (not started), or returns -1. */
 int32_t torta_server_take_youngest(torta_sim *sim, int s);
 

@@ -80,6 +80,7 @@ static int pick_sites(const cJSON *c, const torta_topology *topo, int **out, int
 typedef struct server_spec {
     int gpu, model, tp, cap_class;
     int batching; /* policy, or -1: server.batching */
+    int kv_policy; /* torta_kv_policy, or -1: server.kv_policy */
     long count;
 } server_spec;
 
@@ -101,10 +102,10 @@ static int parse_class(const cJSON *it, const char *where, int *out, torta_err *
 static int parse_servers(const cJSON *list, const char *where, const torta_catalog *cat,
                          server_spec **out, int *n, long *total, torta_err *e)
 {
-    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching", NULL};
+    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching", "kv_policy", NULL};
     if (!cJSON_IsArray(list))
         return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class, "
-                             "batching]}", where);
+                             "batching, kv_policy]}", where);
     int k = cJSON_GetArraySize(list);
     server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     if (!sp)
@@ -138,6 +139,15 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
             snprintf(bw, sizeof bw, "%s.batching", w);
             rc = torta_batching_parse(batching, bw, &sp[i].batching, e);
         }
+        const char *kv = NULL;
+        sp[i].kv_policy = -1;
+        if (!rc)
+            rc = torta_json_str(it, "kv_policy", w, 0, NULL, &kv, e);
+        if (!rc && kv) {
+            char kw[320];
+            snprintf(kw, sizeof kw, "%s.kv_policy", w);
+            rc = torta_kv_policy_parse(kv, kw, &sp[i].kv_policy, e);
+        }
         if (!rc && (sp[i].gpu = torta_catalog_gpu(cat, gpu)) < 0)
             rc = torta_err_set(e, TORTA_EINPUT, "%s.gpu: unknown GPU \"%s\"", w, gpu);
         if (!rc && (sp[i].model = torta_catalog_model(cat, model)) < 0)
@@ -155,11 +165,14 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     return 0;
 }
 
-/* server.batching, server.chunk_tokens, server.max_prefill_tokens. */
+/* server.batching, server.chunk_tokens, server.max_prefill_tokens, server.kv_policy (left
+ * unresolved: AUTO depends on each group's batching), server.kv_block_tokens,
+ * server.kv_watermark. */
 static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
 {
-    const char *name;
-    long chunk = 0, max_prefill = 0;
+    const char *name = NULL, *kv = NULL;
+    long chunk = 0, max_prefill = 0, block = 0;
+    double watermark = 0;
     int rc = torta_json_str(srv, "batching", "server", 0, "mixed", &name, e);
     if (!rc)
         rc = torta_batching_parse(name, "server.batching", &b->policy, e);
@@ -167,8 +180,19 @@ static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
         rc = torta_json_int(srv, "chunk_tokens", "server", 1, 1 << 30, 0, 512, &chunk, e);
     if (!rc)
         rc = torta_json_int(srv, "max_prefill_tokens", "server", 0, 1 << 30, 0, 0, &max_prefill, e);
+    if (!rc)
+        rc = torta_json_str(srv, "kv_policy", "server", 0, "auto", &kv, e);
+    if (!rc)
+        rc = torta_kv_policy_parse(kv, "server.kv_policy", &b->kv_policy, e);
+    if (!rc)
+        rc = torta_json_int(srv, "kv_block_tokens", "server", 1, 1024, 0, 16, &block, e);
+    /* Below 1: an admission must leave that share of the blocks free (vLLM's 0.01). */
+    if (!rc)
+        rc = torta_json_num(srv, "kv_watermark", "server", 0, 0.99, 0, 0.01, &watermark, e);
     b->chunk_tokens = (int32_t)chunk;
     b->max_prefill_tokens = (int32_t)max_prefill;
+    b->kv_block_tokens = (int32_t)block;
+    b->kv_watermark = watermark;
     return rc;
 }
 
@@ -281,7 +305,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
                             5.0, &load_gbs, e);
-    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0};
+    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0, TORTA_KV_AUTO, 16, 0.01};
     if (!rc)
         rc = parse_batching(torta_config_at(cfg, "server"), &batching, e);
     if (!rc)
@@ -309,6 +333,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
         }
         for (int k = 0; k < nspec[r] && !rc; k++) {
             const server_spec *sp = specs[r] ? &specs[r][k] : &default_spec[k];
+            int group_kv = TORTA_KV_RESERVE;
             const torta_gpu *gpu = &cat->gpus[sp->gpu];
             for (long c = 0; c < sp->count && !rc; c++, s++) {
                 if ((s & 4095) == 0 && sim->stop_flag && *sim->stop_flag) {
@@ -319,6 +344,20 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                 sim->servers[s].batching = batching;
                 if (sp->batching >= 0)
                     sim->servers[s].batching.policy = sp->batching;
+                if (c == 0) { /* the group's KV policy, named in the error if it is refused */
+                    char kw[300];
+                    if (sp->kv_policy >= 0 && specs[r])
+                        snprintf(kw, sizeof kw, "regions.overrides.%.200s.servers[%d].kv_policy", site->name, k);
+                    else if (sp->kv_policy >= 0)
+                        snprintf(kw, sizeof kw, "regions.servers[%d].kv_policy", k);
+                    else
+                        snprintf(kw, sizeof kw, "server.kv_policy");
+                    rc = torta_kv_policy_resolve(sp->kv_policy >= 0 ? sp->kv_policy : batching.kv_policy,
+                                                 sim->servers[s].batching.policy, kw, &group_kv, e);
+                    if (rc)
+                        break;
+                }
+                sim->servers[s].batching.kv_policy = group_kv;
                 p->region = r;
                 p->index_in_region = s - g->first_server;
                 p->gpu = sp->gpu;

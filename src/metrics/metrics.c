@@ -132,7 +132,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
         m->req_csv = open_csv(dir, "requests.csv", &m->req_buf, 1,
                               "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                               "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
-                              "e2e_s,migrated,live_migrated,retries,status\n", e);
+                              "e2e_s,migrated,live_migrated,retries,status,preemptions\n", e);
         if (!m->req_csv)
             return e->code;
     }
@@ -239,6 +239,8 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     p = torta_fmt_i64(p, r->retries);
     *p++ = ',';
     p = torta_fmt_str(p, torta_req_status_name(r->status));
+    *p++ = ','; /* after status: columns added later go last, so readers by position keep working */
+    p = torta_fmt_i64(p, r->preemptions);
     *p++ = '\n';
     m->req_len = (size_t)(p - m->req_buf);
     return 0;
@@ -470,6 +472,24 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(s, "retries", (double)sim->retries);
     cJSON_AddNumberToObject(s, "live_migrations", (double)sim->live_migrations);
     cJSON_AddNumberToObject(s, "kv_bytes_moved", sim->kv_bytes_moved);
+    /* Paged KV cache (server.kv_policy): preemptions by recompute, the requests preempted at
+     * least once and their share of the arrivals, and the fullest any paged server got. */
+    cJSON *kv = cJSON_AddObjectToObject(s, "kv");
+    cJSON_AddNumberToObject(kv, "preemptions", (double)sim->kv_preemptions);
+    cJSON_AddNumberToObject(kv, "preempted_requests", (double)sim->kv_preempted_requests);
+    cJSON_AddNumberToObject(kv, "preempted_share",
+                            sim->arrived > 0 ? (double)sim->kv_preempted_requests / (double)sim->arrived : 0.0);
+    double peak = 0;
+    int paged = 0;
+    for (int i = 0; i < sim->n_servers; i++) {
+        const torta_kv_blocks *b = sim->servers[i].kv;
+        if (b) {
+            paged++;
+            peak = fmax(peak, b->peak_use);
+        }
+    }
+    cJSON_AddNumberToObject(kv, "paged_servers", paged);
+    cJSON_AddNumberToObject(kv, "peak_block_use", peak);
     cJSON_AddNumberToObject(s, "slots", (double)m->slots);
     cJSON_AddNumberToObject(s, "sim_time_s", sim->now);
     cJSON_AddNumberToObject(s, "events", (double)sim->events);
