@@ -1125,10 +1125,10 @@ def cmd_curve(args):
     n_ep = max(len(c["episode"]) for _, c in curves)
     w = args.window or max(1, min(10, n_ep // 5))
     ncol = 3 if len(panels) > 4 else 2
-    w = figwidth(5.2 * ncol)
-    ncol = max(1, min(ncol, int(w // 3.3) or 1))
+    fw = figwidth(5.2 * ncol)
+    ncol = max(1, min(ncol, int(fw // 3.3) or 1))
     nrow = math.ceil(len(panels) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(w, (w / ncol) * 0.65 * nrow + 0.8 * STYLE["font"] / 10),
+    fig, axes = plt.subplots(nrow, ncol, figsize=(fw, (fw / ncol) * 0.65 * nrow + 0.8 * STYLE["font"] / 10),
                              squeeze=False, layout="constrained")
     for ax, (key, title) in zip(axes.flat, panels):
         for i, (label, c) in enumerate(curves):
