@@ -180,6 +180,8 @@ def panel_grid(n, max_cols, panel_ratio=0.72, extra_h=1.0):
     w = figwidth()
     cols = max(1, min(n, max_cols, int(w // 3.3) or 1))
     rows = math.ceil(n / cols)
+    if cols == 1 and w < 6:                  # a narrow column of panels: flatter ones
+        panel_ratio = min(panel_ratio, 0.62)
     scale = STYLE["font"] / 10.0
     return rows, cols, (w, rows * (w / cols) * panel_ratio + extra_h * scale)
 
