@@ -386,7 +386,9 @@ def main():
                  "--bound", os.path.join(a.out, "bound", topo["name"]), "--seed", str(seeds[0]),
                  "--out", os.path.join(a.out, "figures", topo["name"]), "--cdf", *cdf])
             for d in cdf:  # the CDFs are drawn: keep the disk bounded
-                os.remove(os.path.join(d, "requests.csv"))
+                for name in ("requests.csv", "requests.csv.gz"):   # .gz with output.compress = "gzip"
+                    if os.path.exists(os.path.join(d, name)):
+                        os.remove(os.path.join(d, name))
         curves = sorted(p[:-5] + ".curve.csv" for p in records)
         run(["/usr/bin/python3", "scripts/figures.py", "curve", *curves, "--out", os.path.join(a.out, "figures", "training")])
     du = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(a.out) for f in fs)

@@ -16,6 +16,7 @@ Each figure's numbers are also written next to it as <figure>.csv.
 """
 import argparse
 import csv
+import gzip
 import os
 import re
 
@@ -107,6 +108,14 @@ def cost_figure(rows, key, path):
     write_csv(path, out)
 
 
+def open_requests(folder):
+    """folder/requests.csv, or requests.csv.gz (output.compress = "gzip") decompressed as read."""
+    gz = os.path.join(folder, "requests.csv.gz")
+    if os.path.exists(gz) and not os.path.exists(os.path.join(folder, "requests.csv")):
+        return gzip.open(gz, "rt", newline="")
+    return open(os.path.join(folder, "requests.csv"), newline="")
+
+
 def cdf_figure(runs, key, path):
     mine = [d for d in runs if os.path.basename(os.path.dirname(os.path.normpath(d))) == key]
     if not mine:
@@ -115,7 +124,7 @@ def cdf_figure(runs, key, path):
     out = []
     for d in mine:
         s = os.path.basename(os.path.normpath(d)).rsplit("__s", 1)[0].replace("+", "/")
-        rows = [r for r in csv.DictReader(open(os.path.join(d, "requests.csv"))) if r["status"] == "completed"]
+        rows = [r for r in csv.DictReader(open_requests(d)) if r["status"] == "completed"]
         for ax, col in zip(axes, ("ttft_s", "e2e_s")):
             xs = sorted(float(r[col]) for r in rows)
             ys = [(i + 1) / len(xs) for i in range(len(xs))]

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libgsl-dev libcjson-dev libigraph-dev check libglpk-dev
-          python3 python3-numpy)
+          zlib1g-dev python3 python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   packages+=(python3-matplotlib python3-pot python3-simpy3 valgrind clang libclang-rt-dev openmpi-bin libopenmpi-dev)
 fi

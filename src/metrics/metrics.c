@@ -5,11 +5,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/ledger.h"
 #include "metrics/csvfmt.h"
 #include "metrics/histogram.h"
 #include "torta/config.h"
+#include "torta/json.h"
 
 enum { H_TTFT, H_TPOT, H_E2E, H_NET, H_QUEUE, H_SWITCH, H_COUNT };
 static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "network_s", "queue_s", "switch_s"};
@@ -28,6 +30,9 @@ struct torta_metrics {
     FILE *req_csv, *slot_csv;
     char *req_buf, *slot_buf;
     size_t req_len; /* bytes of req_buf not yet written */
+    z_stream *gz;   /* requests.csv.gz (output.compress = "gzip"): req_buf goes through deflate */
+    gz_header gz_head;
+    unsigned char *gz_buf;
     char **region_csv;          /* region names, CSV-quoted where needed */
     char **model_csv;
     int n_regions, n_models;
@@ -68,7 +73,8 @@ static char *csv_quote(const char *s)
     return out;
 }
 
-/* Opens dir/name with a buffer in *buf (stdio's, or the caller's when own_buffer). */
+/* Opens dir/name with a buffer in *buf (stdio's, or the caller's when own_buffer); the header
+ * is written to the file unless the caller's buffer takes it (header NULL). */
 static FILE *open_csv(const char *dir, const char *name, char **buf, int own_buffer,
                       const char *header, torta_err *e)
 {
@@ -87,7 +93,8 @@ static FILE *open_csv(const char *dir, const char *name, char **buf, int own_buf
     }
     if (!own_buffer)
         setvbuf(f, *buf, _IOFBF, CSV_BUF_BYTES);
-    fputs(header, f);
+    if (header)
+        fputs(header, f);
     return f;
 }
 
@@ -97,8 +104,79 @@ void torta_metrics_set_slo(torta_metrics *m, double ttft_s, double e2e_s)
     m->slo_e2e_s = e2e_s;
 }
 
-int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
-                      torta_err *e)
+int torta_metrics_requests_mode(const cJSON *config, int *mode, int *level, torta_err *e)
+{
+    const cJSON *out = torta_config_at(config, "output");
+    *mode = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "requests_csv")) ? TORTA_REQUESTS_NONE
+                                                                                : TORTA_REQUESTS_CSV;
+    *level = 1;
+    const char *name = NULL;
+    int rc = torta_json_str(out, "compress", "output", 0, "none", &name, e);
+    if (rc)
+        return rc;
+    if (strcmp(name, "none") == 0)
+        return 0;
+    if (strncmp(name, "gzip", 4) == 0 &&
+        (name[4] == '\0' || (name[4] == ':' && name[5] >= '1' && name[5] <= '9' && name[6] == '\0'))) {
+        if (name[4] == ':')
+            *level = name[5] - '0';
+        if (*mode == TORTA_REQUESTS_CSV)
+            *mode = TORTA_REQUESTS_GZIP;
+        return 0;
+    }
+    static const char *const names[] = {"none", "gzip", NULL};
+    const char *s = torta_did_you_mean(name, names);
+    return torta_err_set(e, TORTA_EINPUT, "output.compress: unknown value \"%s\"%s%s%s (none, gzip, or "
+                         "gzip:1 to gzip:9 for a compression level)", name, s ? " (did you mean \"" : "",
+                         s ? s : "", s ? "\"?)" : "");
+}
+
+/* Compressed requests.csv: a gzip stream through zlib's deflate, with a fixed header (no name,
+ * modification time 0, OS "unknown"), so that the same rows give the same bytes. Level 1 (the
+ * default) is about 3 times faster than zlib's default 6 and 20% larger. */
+enum { GZ_OUT_BYTES = 1 << 18 };
+
+static int gz_open(torta_metrics *m, int level, torta_err *e)
+{
+    memset(&m->gz_head, 0, sizeof m->gz_head); /* no name, comment or extra field; mtime 0 */
+    m->gz_head.os = 255;
+    m->gz = calloc(1, sizeof *m->gz);
+    m->gz_buf = malloc(GZ_OUT_BYTES);
+    if (!m->gz || !m->gz_buf)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    /* windowBits 15 + 16: a gzip wrapper instead of zlib's. */
+    if (deflateInit2(m->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(m->gz);
+        m->gz = NULL;
+        return torta_err_set(e, TORTA_ENOMEM, "requests.csv.gz: cannot start zlib's deflate");
+    }
+    if (deflateSetHeader(m->gz, &m->gz_head) != Z_OK)
+        return torta_err_set(e, TORTA_EINTERNAL, "requests.csv.gz: zlib refused the gzip header");
+    return 0;
+}
+
+/* Compresses n bytes of buf (finish: and ends the stream) and writes what deflate gives. */
+static int gz_write(torta_metrics *m, const char *buf, size_t n, int finish, torta_err *e)
+{
+    z_stream *z = m->gz;
+    z->next_in = (unsigned char *)buf;
+    z->avail_in = (uInt)n;
+    int rc = Z_OK;
+    do {
+        z->next_out = m->gz_buf;
+        z->avail_out = GZ_OUT_BYTES;
+        rc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
+        if (rc == Z_STREAM_ERROR)
+            return torta_err_set(e, TORTA_EINTERNAL, "requests.csv.gz: zlib's deflate failed");
+        size_t have = GZ_OUT_BYTES - z->avail_out;
+        if (have && fwrite(m->gz_buf, 1, have, m->req_csv) != have)
+            return torta_err_set(e, TORTA_EIO, "requests.csv.gz: write failed: %s", strerror(errno));
+    } while (z->avail_out == 0 || (finish && rc != Z_STREAM_END));
+    return 0;
+}
+
+int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzip_level,
+                      torta_metrics **out, torta_err *e)
 {
     torta_metrics *m = calloc(1, sizeof *m);
     if (!m)
@@ -128,12 +206,18 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_m
         if (!(m->model_csv[k] = csv_quote(sim->catalog->models[k].name)))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     }
-    if (dir && requests_csv) {
-        m->req_csv = open_csv(dir, "requests.csv", &m->req_buf, 1,
-                              "request_id,arrival_s,origin_region,serve_region,server_id,model,"
-                              "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
-                              "e2e_s,migrated,live_migrated,retries,status,preemptions\n", e);
+    if (dir && requests_csv != TORTA_REQUESTS_NONE) {
+        static const char header[] = "request_id,arrival_s,origin_region,serve_region,server_id,model,"
+                                     "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
+                                     "e2e_s,migrated,live_migrated,retries,status,preemptions\n";
+        int gz = requests_csv == TORTA_REQUESTS_GZIP;
+        /* The header goes through the row buffer, so that both files carry the same bytes. */
+        m->req_csv = open_csv(dir, gz ? "requests.csv.gz" : "requests.csv", &m->req_buf, 1, NULL, e);
         if (!m->req_csv)
+            return e->code;
+        memcpy(m->req_buf, header, sizeof header - 1);
+        m->req_len = sizeof header - 1;
+        if (gz && gz_open(m, gzip_level, e))
             return e->code;
     }
     if (dir) {
@@ -156,6 +240,10 @@ void torta_metrics_free(torta_metrics *m)
         return;
     if (m->req_csv)
         fclose(m->req_csv);
+    if (m->gz)
+        deflateEnd(m->gz);
+    free(m->gz);
+    free(m->gz_buf);
     if (m->slot_csv)
         fclose(m->slot_csv);
     free(m->req_buf);
@@ -173,10 +261,12 @@ void torta_metrics_free(torta_metrics *m)
     free(m);
 }
 
-static int flush_requests(torta_metrics *m, torta_err *e)
+static int flush_requests(torta_metrics *m, int finish, torta_err *e)
 {
     size_t n = m->req_len;
     m->req_len = 0;
+    if (m->gz)
+        return gz_write(m, m->req_buf, n, finish, e);
     if (fwrite(m->req_buf, 1, n, m->req_csv) != n)
         return torta_err_set(e, TORTA_EIO, "requests.csv: write failed: %s", strerror(errno));
     return 0;
@@ -208,7 +298,7 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     if (!m->req_csv)
         return 0;
     /* One row, formatted by hand: fprintf's %.6f cost more than simulating the request. */
-    if (CSV_BUF_BYTES - m->req_len < ROW_MAX_BYTES && flush_requests(m, e))
+    if (CSV_BUF_BYTES - m->req_len < ROW_MAX_BYTES && flush_requests(m, 0, e))
         return e->code;
     char *p = m->req_buf + m->req_len;
     p = torta_fmt_i64(p, (int64_t)r->id);
@@ -354,9 +444,9 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
 
 int torta_metrics_close(torta_metrics *m, torta_err *e)
 {
-    int rc = m->req_csv ? flush_requests(m, e) : 0;
+    int rc = m->req_csv ? flush_requests(m, 1, e) : 0;
     FILE **files[2] = {&m->req_csv, &m->slot_csv};
-    const char *names[2] = {"requests.csv", "slots.csv"};
+    const char *names[2] = {m->gz ? "requests.csv.gz" : "requests.csv", "slots.csv"};
     for (int i = 0; i < 2; i++) {
         if (*files[i] && fclose(*files[i]) != 0 && !rc)
             rc = torta_err_set(e, TORTA_EIO, "%s: write failed: %s", names[i], strerror(errno));

@@ -8,10 +8,16 @@
 
 #include "core/sim.h"
 
-/* dir: folder to write requests.csv (unless requests_csv is 0) and slots.csv into, or NULL for
- * no files. */
-int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, torta_metrics **out,
-                      torta_err *e);
+/* What becomes of the per-request rows: nothing, requests.csv, or requests.csv.gz. */
+enum { TORTA_REQUESTS_NONE = 0, TORTA_REQUESTS_CSV = 1, TORTA_REQUESTS_GZIP = 2 };
+/* The mode the configuration asks for: output.requests_csv (false: none) and output.compress
+ * ("none", the default, "gzip" (level 1) or "gzip:N", N the deflate level 1-9, in *level); an
+ * unknown value is an input error. */
+int torta_metrics_requests_mode(const cJSON *config, int *mode, int *level, torta_err *e);
+/* dir: folder to write requests.csv (in mode requests_csv, a TORTA_REQUESTS_* value) and
+ * slots.csv into, or NULL for no files. */
+int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzip_level,
+                      torta_metrics **out, torta_err *e);
 void torta_metrics_free(torta_metrics *m);
 /* The service-level objective whose attainment the summary reports (config "slo"): the share of
  * completed requests with TTFT <= ttft_s and e2e <= e2e_s. */

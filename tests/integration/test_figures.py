@@ -1,11 +1,16 @@
 """scripts/figures.py on small real outputs: a `torta-sim compare` (Abilene, 5 minutes of the Azure
-conversation trace, least-loaded and torta-no-rl, seeds 1-2), a two-topology `sweep` and a tiny
-`torta-sim train` curve. Every figure exists as a well-formed, non-blank PNG and a PDF; the numbers
-behind the figures (the CSV written next to each) agree with compare.csv, summary.json and
-requests.csv recomputed here; the reference scheduler of plan_flows is torta-no-rl unless
---scheduler says otherwise; the same inputs give byte-identical files; bad input exits 2 naming
-the file."""
+conversation trace, least-loaded and torta-no-rl, seeds 1-2), the same with gzip-compressed
+requests, a two-topology x two-batch-size `sweep` and a tiny `torta-sim train` curve. Every
+figure exists as a well-formed, non-blank PNG and a PDF; the numbers behind the figures (the CSV
+written next to each) agree with compare.csv, sweep.csv, summary.json, slots.csv and requests.csv
+recomputed here (latency CDFs per seed, their median and min-max across seeds; load spread over
+time across seeds; a metric against each swept parameter with its CI); the reference scheduler
+of plan_flows is torta-no-rl unless --scheduler says otherwise; requests.csv.gz gives the same
+numbers as requests.csv; --width and --single-column set the size; titles are words; the same
+inputs give byte-identical files; bad input exits 2 naming the file."""
 import csv
+import gzip
+import importlib.util
 import json
 import math
 import os
@@ -56,7 +61,7 @@ def inked(path):
     return float((img[..., :3].min(axis=2) < 0.9).mean())
 
 
-def check_images(folder, names, formats=("png", "pdf"), tag=""):
+def check_images(folder, names, formats=("png", "pdf"), tag="", min_ink=0.03):
     sizes = {}
     for n in names:
         for fmt in formats:
@@ -68,7 +73,7 @@ def check_images(folder, names, formats=("png", "pdf"), tag=""):
                 ok = info is not None and size > 10_000 and info[0] >= 900 and info[1] >= 500
                 ink = inked(p) if ok else 0.0
                 check(f"{tag}{n}.png: a PNG of at least 900x500 pixels, > 10 kB, not blank",
-                      ok and ink > 0.03, f"exists={exists} size={size} dims={info} ink={ink:.3f}")
+                      ok and ink > min_ink, f"exists={exists} size={size} dims={info} ink={ink:.3f}")
                 sizes[n] = info
             else:
                 with open(p, "rb") as f:
@@ -78,7 +83,9 @@ def check_images(folder, names, formats=("png", "pdf"), tag=""):
 
 
 def read_rows(path):
-    with open(path, newline="") as f:
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        path += ".gz"
+    with (gzip.open(path, "rt", newline="") if path.endswith(".gz") else open(path, newline="")) as f:
         return list(csv.DictReader(f))
 
 
@@ -103,6 +110,37 @@ def routing(folder):
     return c
 
 
+def order_stat(sorted_values, q):
+    """The ceil(q n)-th smallest value (numpy's inverted_cdf quantile)."""
+    n = len(sorted_values)
+    return sorted_values[max(0, math.ceil(q * n) - 1)]
+
+
+def latencies(folder):
+    """ttft_s, tpot_s (more than one output token) and e2e_s of completed requests, sorted."""
+    out = {"ttft_s": [], "tpot_s": [], "e2e_s": []}
+    for r in read_rows(os.path.join(folder, "requests.csv")):
+        if r["status"] != "completed":
+            continue
+        for c in out:
+            if c != "tpot_s" or int(r["output_tokens"]) > 1:
+                out[c].append(float(r[c]))
+    return {c: sorted(v) for c, v in out.items()}
+
+
+def region_load_std(folder):
+    """{slot: population std across regions of slots.csv load} and {slot: (start, end)}."""
+    by, span = defaultdict(list), {}
+    for r in read_rows(os.path.join(folder, "slots.csv")):
+        by[int(r["slot"])].append(float(r["load"]))
+        span[int(r["slot"])] = (float(r["start_s"]), float(r["end_s"]))
+    std = {}
+    for k, v in by.items():
+        m = sum(v) / len(v)
+        std[k] = math.sqrt(sum((x - m) ** 2 for x in v) / len(v))
+    return std, span
+
+
 def check_compare_data(cmp, figs):
     comp = read_rows(os.path.join(cmp, "compare.csv"))
     by = defaultdict(list)
@@ -110,55 +148,72 @@ def check_compare_data(cmp, figs):
         by[r["scheduler"]].append(r)
 
     bars = {(r["scheduler"], r["metric"]): r for r in read_rows(os.path.join(figs, "latency_bars.csv"))}
-    ok = len(bars) == 8
+    ok = len(bars) == 12
     for s, rows in by.items():
-        for m in ("latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.ttft.mean", "latency_s.ttft.p95"):
-            mu, ci = mean_ci([float(r[m]) for r in rows])
-            b = bars.get((s, m))
-            ok &= b is not None and int(b["runs"]) == 2 and close(float(b["mean"]), mu) and \
-                close(float(b["ci95_half_width"]), ci)
-    check("latency_bars: means and Student-t 95% CIs over the seeds match compare.csv", ok)
+        for lat in ("e2e", "ttft", "tpot"):
+            for stat in ("mean", "p95"):
+                m = f"latency_s.{lat}.{stat}"
+                mu, ci = mean_ci([float(r[m]) for r in rows])
+                b = bars.get((s, m))
+                ok &= b is not None and int(b["runs"]) == 2 and close(float(b["mean"]), mu) and \
+                    close(float(b["ci95_half_width"]), ci)
+    check("latency_bars: e2e, TTFT, TPOT means and Student-t 95% CIs over the seeds match compare.csv", ok)
 
     cost = {r["scheduler"]: r for r in read_rows(os.path.join(figs, "cost_breakdown.csv"))}
     ok = set(cost) == set(by)
+    parts_all = ("reserved", "on_demand", "spot", "energy", "carbon", "network", "migration", "switching")
     for s, rows in by.items():
-        for part in ("reserved", "on_demand", "spot", "energy", "carbon", "network", "migration", "switching") + ("total",):
+        for part in parts_all + ("total",):
             mu = sum(float(r[f"cost_usd.{part}"]) for r in rows) / len(rows)
             ok &= s in cost and close(float(cost[s][f"{part}_usd"]), mu)
-        parts = sum(float(cost[s][f"{p}_usd"]) for p in ("reserved", "on_demand", "spot", "energy", "carbon", "network", "migration", "switching"))
+        parts = sum(float(cost[s][f"{p}_usd"]) for p in parts_all)
         ok &= close(parts, float(cost[s]["total_usd"]), rel=1e-4)
     check("cost_breakdown: component means match compare.csv and stack up to the total", ok)
 
-    # Load spread: the slot-length-weighted mean of the plotted per-slot std is the summary's
-    # region_load_std (slots.csv rounds load to 6 decimals).
+    # Load spread over time: per slot, the mean and min-max over both seeds of the std across
+    # regions of slots.csv load; its time average is the mean of the summaries' region_load_std
+    # (slots.csv rounds load to 6 decimals).
     std = defaultdict(list)
     for r in read_rows(os.path.join(figs, "load_std_over_time.csv")):
         std[r["scheduler"]].append(r)
     ok = set(std) == set(by)
     for s in by:
+        seeds = [region_load_std(os.path.join(cmp, f"{s}__s{seed}")) for seed in (1, 2)]
         rows = std[s]
-        w = [float(r["end_s"]) - float(r["start_s"]) for r in rows]
-        avg = sum(wi * float(r["region_load_std"]) for wi, r in zip(w, rows)) / sum(w)
-        summ = json.load(open(os.path.join(cmp, f"{s}__s1", "summary.json")))
-        ok &= all(r["seed"] == "1" for r in rows) and len(rows) == summ["slots"] and \
-            abs(avg - summ["load_balance"]["region_load_std"]) < 5e-6
-    check("load_std_over_time: seed 1, one value per slot, time average = summary region_load_std", ok)
+        ok &= len(rows) == len(seeds[0][0])
+        for r in rows:
+            k = int(r["slot"])
+            vals = [d[k] for d, _ in seeds if k in d]
+            ok &= int(r["seeds"]) == len(vals) == 2 and abs(float(r["mean"]) - sum(vals) / 2) < 1e-8 and \
+                abs(float(r["min"]) - min(vals)) < 1e-8 and abs(float(r["max"]) - max(vals)) < 1e-8
+        for seed, (d, span) in zip((1, 2), seeds):    # the recomputation agrees with the simulator
+            w = {k: b - a for k, (a, b) in span.items()}
+            avg = sum(w[k] * d[k] for k in d) / sum(w.values())
+            summ = json.load(open(os.path.join(cmp, f"{s}__s{seed}", "summary.json")))
+            ok &= abs(avg - summ["load_balance"]["region_load_std"]) < 5e-6
+    check("load_std_over_time: per slot mean and min-max over seeds 1-2 of the std across regions of "
+          "slots.csv load (whose time average is each summary's region_load_std)", ok)
 
-    # CDF: pooled over both seeds; quantiles are order statistics of the completed requests.
+    # CDFs: per scheduler and metric, each seed's order statistics; the line is their median
+    # (two seeds: the mean of the two), the band their min and max.
     q = defaultdict(dict)
     for r in read_rows(os.path.join(figs, "latency_cdf.csv")):
-        q[r["scheduler"]][r["quantile"]] = (float(r["e2e_s"]), int(r["requests"]), int(r["runs"]))
-    ok = set(q) == set(by)
+        q[(r["scheduler"], r["metric"])][r["quantile"]] = r
+    ok = {s for s, _ in q} == set(by) and {m for _, m in q} == {"ttft_s", "tpot_s", "e2e_s"}
     for s in by:
-        e2e = sorted(float(r["e2e_s"]) for seed in (1, 2)
-                     for r in read_rows(os.path.join(cmp, f"{s}__s{seed}", "requests.csv"))
-                     if r["status"] == "completed")
-        n = len(e2e)
-        for qs, p in (("0.5", 0.5), ("0.95", 0.95), ("1", 1.0), ("0", 0.0)):
-            want = e2e[max(0, math.ceil(p * n) - 1)]
-            got = q[s].get(qs)
-            ok &= got is not None and close(got[0], want) and got[1] == n and got[2] == 2
-    check("latency_cdf: pooled over seeds 1-2, quantiles = order statistics of requests.csv", ok)
+        per_seed = [latencies(os.path.join(cmp, f"{s}__s{seed}")) for seed in (1, 2)]
+        for m in ("ttft_s", "tpot_s", "e2e_s"):
+            n = sum(len(v[m]) for v in per_seed)
+            for qs, p in (("0", 0.0), ("0.5", 0.5), ("0.95", 0.95), ("0.999", 0.999), ("1", 1.0)):
+                x = [order_stat(v[m], p) for v in per_seed]
+                got = q[(s, m)].get(qs)
+                ok &= got is not None and close(float(got["median_s"]), sum(x) / 2) and \
+                    close(float(got["min_s"]), min(x)) and close(float(got["max_s"]), max(x)) and \
+                    int(got["requests"]) == n and int(got["seeds"]) == 2
+        summ = json.load(open(os.path.join(cmp, f"{s}__s1", "summary.json")))
+        ok &= len(per_seed[0]["tpot_s"]) <= len(per_seed[0]["e2e_s"]) == summ["requests"]["completed"]
+    check("latency_cdf: TTFT, TPOT, e2e per seed; median and min-max across seeds 1-2 = order statistics "
+          "of requests.csv", ok)
 
     flows = Counter()
     for r in read_rows(os.path.join(figs, "plan_flows.csv")):
@@ -168,6 +223,36 @@ def check_compare_data(cmp, figs):
           flows == ref and sum(ref.values()) > 1000, f"{sum(flows.values())} vs {sum(ref.values())}")
     check("the two schedulers route differently (so the reference check can tell them apart)", ref != other)
     return other
+
+
+def check_sweep_data(sw, figs):
+    """sweep_<metric>__by_<parameter>: per panel (other parameter), value and scheduler, the mean
+    and CI over seeds of sweep.csv's column."""
+    rows = read_rows(os.path.join(sw, "sweep.csv"))
+    ok, seen = True, 0
+    words = {"topology": "topology", "server.max_batch": "maximum batch size"}
+    label = lambda c, v: f"{words[c]}: {os.path.splitext(os.path.basename(v))[0] if c == 'topology' else v}"  # noqa: E731
+    for param, other in (("server.max_batch", "topology"), ("topology", "server.max_batch")):
+        for metric in ("latency_s.e2e.mean", "cost_usd.total", "load_balance.region_load_std"):
+            path = os.path.join(figs, f"sweep_{metric}__by_{param}.csv")
+            got = read_rows(path) if os.path.exists(path) else []
+            ok &= len(got) == 8
+            for g in got:
+                vals = [float(r[metric]) for r in rows if r["scheduler"] == g["scheduler"] and
+                        r[param] == g[param] and label(other, r[other]) == g["panel"]]
+                mu, ci = mean_ci(vals) if vals else (float("nan"), 0)
+                ok &= len(vals) == 2 and int(g["runs"]) == 2 and close(float(g["mean"]), mu) and \
+                    close(float(g["ci95_half_width"]), ci)
+                seen += 1
+    check("sweep figures: a metric against each swept parameter, mean and 95% CI over seeds of sweep.csv",
+          ok and seen == 48, f"seen {seen}")
+
+
+def load_figures_module():
+    spec = importlib.util.spec_from_file_location("figures", FIG)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def main():
@@ -207,27 +292,73 @@ def main():
                    for n in FIGURES[:4] for f in (f"{n}.png", f"{n}.csv"))
         check("same inputs, byte-identical PNG and CSV files", same)
 
-        # A sweep over two topologies: one subfolder of figures per topology, same figure sizes.
+        # The same compare with output.compress = "gzip": requests.csv.gz holds the same bytes
+        # once decompressed, and the figures' numbers are the same.
+        cmpgz = os.path.join(tmp, "cmpgz")
+        p = run(SIM, "compare", "--topology", ABILENE, "--trace", TRACE, "--duration-s", "300",
+                "--schedulers", "least-loaded,torta-no-rl", "--seeds", "1-2", "--jobs", "2", "--quiet",
+                "--set", "output.compress=gzip", "--out", cmpgz)
+        check("torta-sim compare --set output.compress=gzip exits 0", p.returncode == 0, p.stderr[-400:])
+        same = True
+        for d in ("least-loaded__s1", "least-loaded__s2", "torta-no-rl__s1", "torta-no-rl__s2"):
+            gz = os.path.join(cmpgz, d, "requests.csv.gz")
+            same &= os.path.exists(gz) and not os.path.exists(os.path.join(cmpgz, d, "requests.csv")) and \
+                gzip.open(gz).read() == open(os.path.join(cmp, d, "requests.csv"), "rb").read()
+        check("gzip: each point's requests.csv.gz decompresses to the plain run's requests.csv", same)
+        # ... drawn as a single-column figure: 3.5 inches wide (525 pixels at 150 dpi).
+        figsgz = os.path.join(tmp, "figsgz")
+        p = run(PY, FIG, "compare", cmpgz, "--out", figsgz, "--formats", "png", "--single-column")
+        check("figures.py reads requests.csv.gz: exits 0, the same plotted numbers",
+              p.returncode == 0 and all(open(os.path.join(figs, f"{n}.csv"), "rb").read() ==
+                                        open(os.path.join(figsgz, f"{n}.csv"), "rb").read() for n in FIGURES),
+              p.stderr[-400:])
+        dims = {n: png_info(os.path.join(figsgz, f"{n}.png")) for n in FIGURES} if p.returncode == 0 else {}
+        check("--single-column: every figure 525 pixels wide",
+              p.returncode == 0 and all(d is not None and d[0] == 525 and d[1] > 300 for d in dims.values()), dims)
+        p = run(PY, FIG, "compare", cmp, "--out", os.path.join(tmp, "x"), "--width", "0.5")
+        check("--width out of range: exit 2", p.returncode == 2 and "--width" in p.stderr, p.stderr)
+
+        # A sweep over two topologies x two batch sizes, two seeds: one folder, every figure with
+        # a panel per group; a metric against each swept parameter.
         spec = os.path.join(tmp, "spec.json")
         with open(spec, "w") as f:
             json.dump({"topologies": [ABILENE, {"name": "r3", "file": R3}],
                        "workloads": [{"name": "azure-2min", "trace": TRACE, "duration_s": 120}],
-                       "schedulers": ["least-loaded/jsq", "torta-no-rl/jsq"], "seeds": "1"}, f)
+                       "schedulers": ["least-loaded/jsq", "torta-no-rl/jsq"], "seeds": "1-2",
+                       "set": {"server.max_batch": [16, 64],
+                               "regions.servers": [[{"gpu": "h100-80gb", "model": "llama2-70b", "tp": 4,
+                                                     "count": 2}]]}}, f)
         sw = os.path.join(tmp, "sweep")
         p = run(SIM, "sweep", spec, "--out", sw, "--jobs", "2", "--quiet")
         check("torta-sim sweep exits 0", p.returncode == 0, p.stderr[-400:])
         figs3 = os.path.join(tmp, "figs3")
-        p = run(PY, FIG, "compare", sw, "--out", figs3, "--formats", "png")
+        metrics = "latency_s.e2e.mean,cost_usd.total,load_balance.region_load_std"
+        p = run(PY, FIG, "compare", sw, "--out", figs3, "--formats", "png", "--metrics", metrics)
         check("figures.py on a sweep exits 0", p.returncode == 0, p.stderr[-600:])
-        check("one subfolder per topology", sorted(os.listdir(figs3)) == ["Abilene", "r3"] if p.returncode == 0
-              else False, os.listdir(figs3) if os.path.isdir(figs3) else "")
-        s3 = check_images(os.path.join(figs3, "r3"), FIGURES, ("png",), "r3/")
-        check("fixed figure sizes (compare and sweep give the same pixel dimensions)",
-              all(s3.get(n) == sizes.get(n) for n in ("latency_cdf", "latency_bars", "load_std_over_time")),
-              f"{s3} {sizes}")
-        r3flows = read_rows(os.path.join(figs3, "r3", "plan_flows.csv"))
+        listing = sorted(os.listdir(figs3)) if os.path.isdir(figs3) else []
+        check("a sweep's figures in one folder (no per-group subfolders)",
+              listing and not any(os.path.isdir(os.path.join(figs3, x)) for x in listing), listing)
+        s3 = check_images(figs3, FIGURES[:4] + [f"sweep_{m}__by_{k}" for m in metrics.split(",")
+                                                 for k in ("topology", "server.max_batch")], ("png",), "sweep/", 0.015)
+        check("the same width for compare and sweep figures (1650 pixels at the default 11 inches)",
+              all(s3.get(n) and s3[n][0] == sizes[n][0] == 1650 for n in FIGURES[:4]), f"{s3} {sizes}")
+        check_sweep_data(sw, figs3)
+        bars = read_rows(os.path.join(figs3, "latency_bars.csv"))
+        check("latency_bars of a sweep: every group x scheduler x metric",
+              len(bars) == 4 * 2 * 6 and len({r["group"] for r in bars}) == 4, len(bars))
+        r3flows = read_rows(os.path.join(figs3, "plan_flows__r3__server.max_batch=16.csv"))
         check("r3: plan_flows has only r3's regions", {r["origin_region"] for r in r3flows} <= {"us-east", "eu-west", "ap-east"} and
               len(r3flows) > 0, {r["origin_region"] for r in r3flows})
+
+        # Titles in words: parameter keys and JSON values are translated.
+        fm = load_figures_module()
+        servers = '[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2}]'
+        words = [fm.value_words("regions.servers", servers), fm.param_words("scheduler.macro"),
+                 fm.metric_words("latency_s.ttft.p95"), fm.param_words("scheduler.macro_params.ot.epsilon"),
+                 fm.value_words("x", '{"a_s": 1, "b": [1, 2]}')]
+        check("titles in words, no raw JSON",
+              words == ["2 x h100-80gb (llama2-70b, TP4)", "macro scheduler", "p95 time to first token (s)",
+                        "ot epsilon", "a (s) 1, b 1, 2"], words)
 
         out = os.path.join(tmp, "curves")
         p = run(PY, FIG, "curve", curve, curve, "--labels", "run a,run b", "--out", out)
@@ -237,6 +368,10 @@ def main():
         p = run(PY, FIG, "curve", curve, curve, "--labels", "run a,run b", "--out", out)
         check("curve: same input, byte-identical PNG and PDF",
               p.returncode == 0 and open(os.path.join(out, "training_curve.png"), "rb").read() == first)
+        p = run(PY, FIG, "curve", curve, "--out", os.path.join(tmp, "c7"), "--formats", "png", "--width", "7",
+                "--font-size", "8")
+        dims = png_info(os.path.join(tmp, "c7", "training_curve.png")) if p.returncode == 0 else None
+        check("--width 7: 1050 pixels wide", dims is not None and dims[0] == 1050, f"{dims} {p.stderr[-300:]}")
 
         p = run(PY, FIG, "compare", os.path.join(tmp, "nothing"))
         check("a missing folder: exit 2 naming it", p.returncode == 2 and "nothing" in p.stderr, p.stderr)
