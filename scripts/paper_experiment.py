@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 
-from train_policies import network_name, record_commands, run_all, train_command
+from train_policies import network_name, record_commands, run_all, train_command, trained
 
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
 METRICS = [("latency_s.e2e.mean", "mean e2e (s)", 2), ("latency_s.e2e.p95", "p95 e2e (s)", 1),
@@ -150,7 +150,7 @@ def policy_jobs(spec, topo, sim, cal, retrain):
         path = os.path.join("configs", "policies", f"{net}.{v}.{tr['tag']}.json")
         cmd = train_command(sim, args, v, tr["episodes"], tr["seed"], path)
         records[path] = cmd
-        if retrain or not os.path.exists(path):
+        if retrain or not trained(path, tr["episodes"]):
             pending.append(cmd)
     return records, pending
 

@@ -39,6 +39,15 @@ def network_name(sim, topo):
     return re.sub(r"[^A-Za-z0-9._-]", "-", name)
 
 
+def trained(path, episodes):
+    """Whether `path` is a finished policy of `episodes` episodes (an interrupted `train` saves
+    the episodes it completed, and says how many)."""
+    try:
+        return json.load(open(path))["meta"]["extra"]["episodes"] == episodes
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def train_command(sim, run_args, variant, episodes, seed, path):
     return [sim, "train", *run_args, "--macro", variant, "--episodes", str(episodes), "--seed", str(seed),
             "--quiet", "--policy-out", path, "--curve-out", path[:-5] + ".curve.csv"]
@@ -104,7 +113,7 @@ def main():
             path = os.path.join("configs", "policies", f"{net}.{v}.json")
             cmd = train_command(sim, args, v, DEFAULT_EPISODES, 1001, path)
             records[path] = cmd
-            if a.retrain or not os.path.exists(path):
+            if a.retrain or not trained(path, DEFAULT_EPISODES):
                 pending.append(cmd)
     run_all(pending, a.jobs)
     record_commands(records)
