@@ -15,6 +15,12 @@ measured time), with all coefficients constrained >= 0 (exact NNLS by enumeratin
 sets of the 3 coefficients) so iteration times stay positive and monotone. Errors (MAPE and
 max) are computed from the rounded coefficients that are written, over the kept points.
 
+Other profile sources: configs/profiles/vidur_a100_llama2-70b_tp2.csv holds Vidur's predicted
+iteration times (written by scripts/fit_vidur_profile.py: phase,batch,tokens,time_ms); the same
+forms are fitted to it, with the same method, under the key "a100-80gb/llama2-70b/tp2/vidur"
+(profile source "vidur"). Prefill points are B prompts of p tokens (P = B p, Q = B p^2), decode
+points B requests of c context tokens each (C = B c).
+
 It also calibrates the four global constants of the roofline estimate that src/cluster/roofline.c
 uses for triples without a fitted profile (see docs/profiles.md), against the same points, and
 writes them under the key "roofline".
@@ -164,6 +170,39 @@ def calibrate_roofline(fits, gpus, models):
     }
 
 
+# Named profile sources: (source, gpu, model, tp, data file in the fit_vidur_profile.py format).
+EXTRA_SOURCES = [("vidur", "a100-80gb", "llama2-70b", 2, "configs/profiles/vidur_a100_llama2-70b_tp2.csv")]
+
+
+def fit_source_file(path):
+    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file."""
+    pre, dec = [], []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            b, tok, ms = int(row["batch"]), int(row["tokens"]), float(row["time_ms"])
+            (pre if row["phase"] == "prefill" else dec).append((b, tok, ms / 1000.0))
+    b, p, yp = (np.array(x, dtype=float) for x in zip(*pre))
+    Xp = np.c_[np.ones_like(yp), b * p, b * p * p]
+    bd, c, yd = (np.array(x, dtype=float) for x in zip(*dec))
+    Xd = np.c_[np.ones_like(yd), bd, bd * c]
+    cp = [rnd(x) for x in nnls_rel(Xp, yp)]
+    cd = [rnd(x) for x in nnls_rel(Xd, yd)]
+    pm, px = errors(Xp @ np.array(cp), yp)
+    dm, dx = errors(Xd @ np.array(cd), yd)
+    entry = {
+        "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
+        "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
+        "decode_mape_pct": rnd(dm), "decode_max_err_pct": rnd(dx),
+        "fit_err_pct": rnd(max(pm, dm)),
+        "rows": len(pre) + len(dec), "points": len(pre) + len(dec),
+        "source": os.path.basename(path),
+        "max_prompt_tokens": int(max(p)),
+        "max_context_tokens": int(max(c)),
+        "max_batch": int(max(max(b), max(bd))),
+    }
+    return entry, (len(pre), pm, px, len(dec), dm, dx)
+
+
 def fmt_obj(d, indent):
     pad = " " * indent
     parts = []
@@ -237,6 +276,13 @@ def main():
 
     body = ["  %s: %s" % (json.dumps("%s/%s/tp%d" % t), fmt_obj(fits[t]["entry"], 4))
             for t in sorted(fits)]
+    print("\n%-40s | %9s %8s %8s | %9s %8s %8s" % ("other sources", "pre pts", "MAPE", "max",
+                                                   "dec pts", "MAPE", "max"))
+    for src, gpu, mdl, tp, path in EXTRA_SOURCES:
+        entry, (npre, pm, px, ndec, dm, dx) = fit_source_file(path)
+        key = "%s/%s/tp%d/%s" % (gpu, mdl, tp, src)
+        print("%-40s | %9d %7.2f%% %7.2f%% | %9d %7.2f%% %7.2f%%" % (key, npre, pm, px, ndec, dm, dx))
+        body.append("  %s: %s" % (json.dumps(key), fmt_obj(entry, 4)))
     body.append("  %s: %s" % (json.dumps("roofline"), fmt_obj(roof, 4)))
     text = "{\n" + ",\n".join(body) + "\n}\n"
     json.loads(text)  # must stay valid JSON: it is embedded in the binary
