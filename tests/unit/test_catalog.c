@@ -382,6 +382,34 @@ START_TEST(malformed_catalogues)
 }
 END_TEST
 
+/* Prefill is monotone in GPU speed: for every (model, TP) fitted on several GPUs, one GPU's
+ * prefill coefficients are all <= another's or all >=, so the faster GPU is faster at every
+ * prompt length and batch (independent fits crossed past 58k-81k tokens). Checked by
+ * evaluation as well, up to a 1M-token prompt. */
+START_TEST(prefill_monotone_in_gpu_speed)
+{
+    torta_catalog *c = shipped();
+    int pairs = 0;
+    for (int i = 0; i < c->n_profiles; i++)
+        for (int j = 0; j < c->n_profiles; j++) {
+            const struct torta_profile_entry *a = &c->profiles[i], *b = &c->profiles[j];
+            if (i == j || a->source != TORTA_PROFILE_SOURCE_DEFAULT || b->source != a->source ||
+                a->model != b->model || a->tp != b->tp || a->perf.p1 > b->perf.p1)
+                continue;
+            pairs++;
+            ck_assert_msg(a->perf.p0 <= b->perf.p0 && a->perf.p2 <= b->perf.p2,
+                          "%s vs %s (%s tp%d): p0 %g/%g p1 %g/%g p2 %g/%g", c->gpus[a->gpu].name,
+                          c->gpus[b->gpu].name, c->models[a->model].name, a->tp, a->perf.p0, b->perf.p0,
+                          a->perf.p1, b->perf.p1, a->perf.p2, b->perf.p2);
+            for (double p = 1; p <= 1048576; p *= 2)
+                ck_assert(torta_perf_iter_s(&a->perf, p, p * p, 0, 0) <=
+                          torta_perf_iter_s(&b->perf, p, p * p, 0, 0));
+        }
+    ck_assert_int_eq(pairs, 12); /* 4 (model, TP) x 3 ordered GPU pairs */
+    torta_catalog_free(c);
+}
+END_TEST
+
 /* Profile sources: names, lookups per source, selection per triple, and their errors. */
 START_TEST(profile_sources)
 {
@@ -477,6 +505,7 @@ int main(void)
     tcase_add_test(tc, malformed_catalogues);
     tcase_add_test(tc, model_too_large_for_gpu);
     tcase_add_test(tc, profile_sources);
+    tcase_add_test(tc, prefill_monotone_in_gpu_speed);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
