@@ -165,7 +165,7 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
         if (!rc)
             rc = torta_json_str(it, "profile_source", w, 0, NULL, &source, e);
         if (!rc && source) {
-            char pw[320];
+            char pw[320] = "";
             snprintf(pw, sizeof pw, "%s.profile_source", w);
             rc = parse_profile_source(cat, source, pw, &sp[i].profile_source, e);
         }
@@ -349,7 +349,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
             const server_spec *sp = specs[r] ? &specs[r][k] : &default_spec[k];
             const torta_gpu *gpu = &cat->gpus[sp->gpu];
             if (sp->count > 0) { /* the group's server type takes its profile from this source */
-                char where[300];
+                char where[300] = "";
                 if (specs[r])
                     snprintf(where, sizeof where, "regions.overrides.%.200s.servers[%d]", site->name, k);
                 else

@@ -82,7 +82,32 @@ def paged_available(tmp):
     return p.returncode == 0
 
 
+def check_profile_source_errors():
+    """server.profile_source is validated: unknown names, uncovered server types, conflicts."""
+    base = [SIM, "--topology", os.path.join(SRC, "tests/fixtures/core/one_region.json"), "--workload",
+            "poisson:rate_per_s=1,duration_s=5,input_tokens=100,output_tokens=10", "--quiet"]
+    a100 = '{"gpu":"a100-80gb","model":"llama2-70b","tp":2,"count":1%s}'
+    cases = [(["--set", "server.profile_source=vidr"],
+              'server.profile_source: unknown profile source "vidr" (did you mean "vidur"?) '
+              '(known: splitwise, roofline, vidur)'),
+             (["--set", "server.profile_source=vidur"],  # the default servers are H100/A100 at tp4
+              'regions.servers[0]: profile source "vidur" has no profile for h100-80gb/llama2-70b/tp4 '
+              '(it has a100-80gb/llama2-70b/tp2)'),
+             (["--set", "regions.servers=[%s,%s]" % (a100 % ',"profile_source":"vidur"', a100 % "")],
+              'regions.servers[1]: profile source "splitwise" for a100-80gb/llama2-70b/tp2, but another '
+              'server group of that type uses "vidur"')]
+    for args, msg in cases:
+        p = subprocess.run(base + args, capture_output=True, text=True)
+        assert p.returncode != 0 and msg in p.stderr, (args, p.stderr)
+    for args in (["--set", "regions.servers=[%s]" % (a100 % ',"profile_source":"vidur"')],
+                 ["--set", "server.profile_source=roofline"]):
+        p = subprocess.run(base + args, capture_output=True, text=True)
+        assert p.returncode == 0, (args, p.stderr)
+    print("profile_source validation: ok")
+
+
 def main():
+    check_profile_source_errors()
     vidur_summary = json.load(open(os.path.join(FIX, "summary.json")))
     failed = reported = passed = 0
     with tempfile.TemporaryDirectory() as tmp:
