@@ -136,8 +136,8 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     for (int i = 0; i < k; i++, it = it->next) {
         char w[300];
         snprintf(w, sizeof w, "%.280s[%d]", where, i);
-        const char *gpu, *model;
-        long tp, count;
+        const char *gpu = NULL, *model = NULL;
+        long tp = 0, count = 0;
         int rc = cJSON_IsObject(it) ? 0 : torta_err_set(e, TORTA_EINPUT, "%s: expected an object", w);
         if (!rc)
             rc = torta_json_check_keys(it, w, keys, e);
