@@ -4,7 +4,9 @@
 For every (hardware, model, tensor_parallel) triple in the CSV it fits the linear forms used by
 torta_perf_iter_s (include/torta/catalog.h), in seconds:
 
-  prefill  prompt_time(B prompts of p tokens) = p0 + p1*P + p2*Q,   P = B*p, Q = B*p^2
+  prefill  prompt_time(B prompts of p tokens) = p0 + p1*P + p2*Q,   P = B*p, Q = B*p^2,
+           fitted per (model, TP) with a shape shared by the GPUs and a speed scale per GPU
+           (p0 = q0 + s_g r0, p1 = s_g p1', p2 = s_g p2'), so it is monotone in GPU speed
   decode   token_time(B requests, prompt p, t output tokens) = d0 + d1*B + d2*C,
            C = B*(p + t/2)   (mean context of the batch over the generation)
 
@@ -14,6 +16,12 @@ batch; it happens at tp2, batch 64). Least squares on relative error (each row d
 measured time), with all coefficients constrained >= 0 (exact NNLS by enumerating the active
 sets of the 3 coefficients) so iteration times stay positive and monotone. Errors (MAPE and
 max) are computed from the rounded coefficients that are written, over the kept points.
+
+Other profile sources: configs/profiles/vidur_a100_llama2-70b_tp2.csv holds Vidur's predicted
+iteration times (written by scripts/fit_vidur_profile.py: phase,batch,tokens,time_ms); the same
+forms are fitted to it, with the same method, under the key "a100-80gb/llama2-70b/tp2/vidur"
+(profile source "vidur"). Prefill points are B prompts of p tokens (P = B p, Q = B p^2), decode
+points B requests of c context tokens each (C = B c).
 
 It also calibrates the four global constants of the roofline estimate that src/cluster/roofline.c
 uses for triples without a fitted profile (see docs/profiles.md), against the same points, and
@@ -87,6 +95,51 @@ def nnls_rel(X, y):
         if best is None or err < best[0] - 1e-15:
             best = (err, full)
     return best[1]
+
+
+def fit_prefill_group(members):
+    """Prefill of one (model, TP) on several GPUs with a shape shared by the GPUs and a speed
+    scale per GPU:  prompt_time_g = q0 + s_g (r0 + p1 P + p2 Q),  all terms >= 0, s of the first
+    GPU (by name) = 1. Relative least squares over all the GPUs' points, by alternating: NNLS for
+    (q0, r0, p1, p2) with the scales fixed, then each scale in closed form, until the scales
+    change by less than 1e-13. The per-GPU profile is p0 = q0 + s_g r0, p1_g = s_g p1,
+    p2_g = s_g p2: a GPU with the smaller scale is faster at every prompt length and batch, so
+    the fit stays monotone in GPU speed (independent fits crossed: the H100's quadratic term
+    made it slower than the A100 past 58k-81k prompt tokens).
+
+    members: [(Xp, yp)] per GPU. Returns ([(p0, p1, p2)] per GPU, scales)."""
+    n = len(members)
+    s = np.ones(n)
+    for _ in range(100000):
+        X = np.vstack([np.c_[np.ones(len(y)), s[k] * X] for k, (X, y) in enumerate(members)])
+        c = nnls_rel(X, np.concatenate([y for _, y in members]))
+        new = s.copy()
+        for k, (Xk, yk) in enumerate(members):
+            f = (Xk @ c[1:]) / yk
+            new[k] = np.sum(f * (1.0 - c[0] / yk)) / np.sum(f * f)
+        new /= new[0]
+        done = np.max(np.abs(new - s)) < 1e-13
+        s = new
+        if done:
+            break
+    else:
+        sys.exit("prefill group fit did not converge")
+    X = np.vstack([np.c_[np.ones(len(y)), s[k] * X] for k, (X, y) in enumerate(members)])
+    c = nnls_rel(X, np.concatenate([y for _, y in members]))
+    return [(c[0] + s[k] * c[1], s[k] * c[2], s[k] * c[3]) for k in range(n)], s
+
+
+# Prompt-token ranges (P, the prompt tokens of one prefill iteration) for the error report.
+P_RANGES = [(1, 256), (257, 1024), (1025, 4096), (4097, 8192), (8193, 1 << 30)]
+
+
+def range_errors(pred, y, P):
+    """[(points, MAPE, max)] per P_RANGES bin (None where no point falls)."""
+    out = []
+    for lo, hi in P_RANGES:
+        m = (P >= lo) & (P <= hi)
+        out.append((int(m.sum()),) + errors(pred[m], y[m]) if m.any() else None)
+    return out
 
 
 def errors(pred, y):
@@ -164,6 +217,39 @@ def calibrate_roofline(fits, gpus, models):
     }
 
 
+# Named profile sources: (source, gpu, model, tp, data file in the fit_vidur_profile.py format).
+EXTRA_SOURCES = [("vidur", "a100-80gb", "llama2-70b", 2, "configs/profiles/vidur_a100_llama2-70b_tp2.csv")]
+
+
+def fit_source_file(path):
+    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file."""
+    pre, dec = [], []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            b, tok, ms = int(row["batch"]), int(row["tokens"]), float(row["time_ms"])
+            (pre if row["phase"] == "prefill" else dec).append((b, tok, ms / 1000.0))
+    b, p, yp = (np.array(x, dtype=float) for x in zip(*pre))
+    Xp = np.c_[np.ones_like(yp), b * p, b * p * p]
+    bd, c, yd = (np.array(x, dtype=float) for x in zip(*dec))
+    Xd = np.c_[np.ones_like(yd), bd, bd * c]
+    cp = [rnd(x) for x in nnls_rel(Xp, yp)]
+    cd = [rnd(x) for x in nnls_rel(Xd, yd)]
+    pm, px = errors(Xp @ np.array(cp), yp)
+    dm, dx = errors(Xd @ np.array(cd), yd)
+    entry = {
+        "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
+        "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
+        "decode_mape_pct": rnd(dm), "decode_max_err_pct": rnd(dx),
+        "fit_err_pct": rnd(max(pm, dm)),
+        "rows": len(pre) + len(dec), "points": len(pre) + len(dec),
+        "source": os.path.basename(path),
+        "max_prompt_tokens": int(max(p)),
+        "max_context_tokens": int(max(c)),
+        "max_batch": int(max(max(b), max(bd))),
+    }
+    return entry, (len(pre), pm, px, len(dec), dm, dx)
+
+
 def fmt_obj(d, indent):
     pad = " " * indent
     parts = []
@@ -194,11 +280,29 @@ def main():
     fits = {}
     print("%-34s %5s | %8s %8s | %8s %8s" % ("triple", "pts", "pre MAPE", "pre max",
                                                "dec MAPE", "dec max"))
+    # Prefill: one shared shape per (model, TP) with a speed scale per GPU (fit_prefill_group).
+    groups = {}
+    for trip in sorted(data):
+        groups.setdefault(trip[1:], []).append(trip)
+    prefill, scales = {}, {}
+    for key, trips in sorted(groups.items()):
+        members = [design(drop_capped(data[t])[0])[:2] for t in trips]
+        coefs, sc = fit_prefill_group(members)
+        for t, c, g in zip(trips, coefs, sc):
+            prefill[t] = [rnd(x) for x in c]
+            scales[t] = g
+        # Monotone in GPU speed: the faster GPU's coefficients are all <= the slower one's.
+        for a in trips:
+            for b in trips:
+                if scales[a] <= scales[b] and not all(x <= y for x, y in zip(prefill[a], prefill[b])):
+                    sys.exit("prefill of %s is not below %s's everywhere" % (a, b))
+    range_rows = []
     for trip in sorted(data):
         pts, dropped = drop_capped(data[trip])
         Xp, yp, Xd, yd = design(pts)
-        cp = [rnd(x) for x in nnls_rel(Xp, yp)]
+        cp = prefill[trip]
         cd = [rnd(x) for x in nnls_rel(Xd, yd)]
+        range_rows.append((trip, scales[trip], range_errors(Xp @ np.array(cp), yp, Xp[:, 1])))
         pm, px = errors(Xp @ np.array(cp), yp)
         dm, dx = errors(Xd @ np.array(cd), yd)
         name = "%s/%s/tp%d" % trip
@@ -219,6 +323,14 @@ def main():
             name, len(pts), pm, px, dm, dx,
             "  (dropped %s)" % ", ".join("p%d B%d t%d" % d[:3] for d in dropped) if dropped else ""))
 
+    print("\nprefill error by prompt tokens P of the iteration: MAPE / max (points); scale = "
+          "the GPU's prefill time relative to the first GPU of its (model, TP)")
+    print("%-34s %6s | %s" % ("triple", "scale", " | ".join(
+        "%s" % ("P %d-%d" % r if r[1] < 1 << 30 else "P > %d" % (r[0] - 1)) for r in P_RANGES)))
+    for trip, sc, rr in range_rows:
+        print("%-34s %6.3f | %s" % ("%s/%s/tp%d" % trip, sc, " | ".join(
+            "%.1f%% / %.1f%% (%d)" % (x[1], x[2], x[0]) if x else "-" for x in rr)))
+
     roof = calibrate_roofline(fits, gpus, models)
     print("\nroofline constants:", json.dumps(roof, sort_keys=True))
     print("%-34s | %14s %14s | %14s %14s" % ("roofline vs fit", "pre MAPE", "pre max",
@@ -237,6 +349,13 @@ def main():
 
     body = ["  %s: %s" % (json.dumps("%s/%s/tp%d" % t), fmt_obj(fits[t]["entry"], 4))
             for t in sorted(fits)]
+    print("\n%-40s | %9s %8s %8s | %9s %8s %8s" % ("other sources", "pre pts", "MAPE", "max",
+                                                   "dec pts", "MAPE", "max"))
+    for src, gpu, mdl, tp, path in EXTRA_SOURCES:
+        entry, (npre, pm, px, ndec, dm, dx) = fit_source_file(path)
+        key = "%s/%s/tp%d/%s" % (gpu, mdl, tp, src)
+        print("%-40s | %9d %7.2f%% %7.2f%% | %9d %7.2f%% %7.2f%%" % (key, npre, pm, px, ndec, dm, dx))
+        body.append("  %s: %s" % (json.dumps(key), fmt_obj(entry, 4)))
     body.append("  %s: %s" % (json.dumps("roofline"), fmt_obj(roof, 4)))
     text = "{\n" + ",\n".join(body) + "\n}\n"
     json.loads(text)  # must stay valid JSON: it is embedded in the binary

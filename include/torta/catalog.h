@@ -61,6 +61,15 @@ typedef struct torta_roofline {
     double max_prefill_mape_vs_fit_pct, max_decode_mape_vs_fit_pct; /* informational */
 } torta_roofline;
 
+/* Profile sources. A profile key "<gpu>/<model>/tp<N>" belongs to the default source
+ * "splitwise" (fitted profiles where present, the roofline elsewhere); "<gpu>/<model>/tp<N>/<name>"
+ * belongs to source <name> (e.g. "vidur"); "roofline" always means the roofline estimate. Which
+ * source a triple uses is chosen per triple (server.profile_source, or "profile_source" of a
+ * server group; docs/profiles.md). */
+#define TORTA_PROFILE_SOURCE_DEFAULT 0  /* "splitwise" */
+#define TORTA_PROFILE_SOURCE_ROOFLINE 1 /* "roofline" */
+#define TORTA_MAX_PROFILE_SOURCES 16
+
 typedef struct torta_catalog {
     int n_gpus, n_models;
     torta_gpu *gpus;
@@ -69,8 +78,17 @@ typedef struct torta_catalog {
     struct torta_profile_entry {
         int gpu, model, tp;
         torta_perf perf;
+        int source; /* index into source_names */
     } *profiles;
     torta_roofline roofline;
+    /* Source names: [0] "splitwise", [1] "roofline", then the named sources of the keys. */
+    int n_sources;
+    char *source_names[TORTA_MAX_PROFILE_SOURCES];
+    /* Triples whose source is not the default (torta_catalog_select_source). */
+    int n_selected;
+    struct torta_profile_selection {
+        int gpu, model, tp, source;
+    } *selected;
 } torta_catalog;
 
 /* Parses the three sections; errors name the JSON path (e.g. "gpus.h100-80gb.mem_gb"). */
@@ -81,11 +99,27 @@ void torta_catalog_free(torta_catalog *c);
 int torta_catalog_gpu(const torta_catalog *c, const char *name);   /* index or -1 */
 int torta_catalog_model(const torta_catalog *c, const char *name); /* index or -1 */
 
-/* Profile for the triple: the fitted one when present, else a roofline estimate. Errors
+/* Profile for the triple: from its selected source (torta_catalog_select_source) if any, else
+ * the default source's: the fitted one when present, else a roofline estimate. Errors
  * (TORTA_EINPUT) when tp is outside [1, 64] or the GPU's memory cannot hold weight_bytes / tp;
  * the message names gpu, model, tp and both memory figures. */
 int torta_catalog_perf(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,
                        torta_err *e);
+
+/* Index of a profile source by name, or -1. */
+int torta_catalog_source(const torta_catalog *c, const char *name);
+
+/* Profile for the triple from one source: the default source as torta_catalog_perf without a
+ * selection, the roofline, or a named source's fitted profile (TORTA_EINPUT, naming the
+ * triples the source has, when it has none for this triple). */
+int torta_catalog_perf_source(const torta_catalog *c, int gpu, int model, int tp, int source,
+                              torta_perf *out, torta_err *e);
+
+/* Makes torta_catalog_perf answer the triple from `source` from now on (checked as
+ * torta_catalog_perf_source; `where` prefixes errors). Choosing two different sources for one
+ * triple is an error. */
+int torta_catalog_select_source(torta_catalog *c, int gpu, int model, int tp, int source,
+                                const char *where, torta_err *e);
 
 /* The roofline estimate for the triple even when a fitted profile exists (same checks). */
 int torta_catalog_roofline(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,

@@ -181,9 +181,26 @@ static int unknown_name(const torta_catalog *c, int gpus, const char *word, cons
     return rc;
 }
 
-/* Splits "<gpu>/<model>/tp<N>" and resolves it. */
-static int parse_profile_key(const torta_catalog *c, const char *key, const char *where, int *gpu,
-                             int *model, int *tp, torta_err *e)
+/* Index of source `name` (len bytes), added to the catalogue's list when new; -1 when full. */
+static int source_index(torta_catalog *c, const char *name, size_t len)
+{
+    for (int i = 0; i < c->n_sources; i++)
+        if (strlen(c->source_names[i]) == len && strncmp(c->source_names[i], name, len) == 0)
+            return i;
+    if (c->n_sources == TORTA_MAX_PROFILE_SOURCES)
+        return -1;
+    char *d = malloc(len + 1);
+    if (!d)
+        return -2;
+    memcpy(d, name, len);
+    d[len] = '\0';
+    c->source_names[c->n_sources] = d;
+    return c->n_sources++;
+}
+
+/* Splits "<gpu>/<model>/tp<N>[/<source>]" and resolves it. */
+static int parse_profile_key(torta_catalog *c, const char *key, const char *where, int *gpu,
+                             int *model, int *tp, int *source, torta_err *e)
 {
     const char *s1 = strchr(key, '/');
     const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
@@ -191,10 +208,32 @@ static int parse_profile_key(const torta_catalog *c, const char *key, const char
     long n = 0;
     if (s2 && strncmp(s2 + 1, "tp", 2) == 0 && s2[3] >= '0' && s2[3] <= '9')
         n = strtol(s2 + 3, &end, 10);
-    if (!s1 || !s2 || s1 == key || s2 == s1 + 1 || !end || *end || n < 1 || n > MAX_TP)
+    const char *src = end && *end == '/' ? end + 1 : NULL;
+    int src_ok = 1;
+    if (src) {
+        src_ok = *src != '\0';
+        for (const char *q = src; *q && src_ok; q++)
+            src_ok = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_' || *q == '-' ||
+                     *q == '.';
+    }
+    if (!s1 || !s2 || s1 == key || s2 == s1 + 1 || !end || (*end && !src) || !src_ok || n < 1 ||
+        n > MAX_TP)
         return torta_err_set(e, TORTA_EINPUT,
-                             "%s: key must be \"<gpu>/<model>/tp<N>\" with N in [1, %d]", where,
-                             MAX_TP);
+                             "%s: key must be \"<gpu>/<model>/tp<N>\" or \"<gpu>/<model>/tp<N>/<source>\" "
+                             "with N in [1, %d] and a source name of a-z, 0-9, '_', '-', '.'",
+                             where, MAX_TP);
+    *source = TORTA_PROFILE_SOURCE_DEFAULT;
+    if (src && strcmp(src, "roofline") == 0)
+        return torta_err_set(e, TORTA_EINPUT, "%s: \"roofline\" is not a source a profile can belong "
+                             "to (it is the estimate)", where);
+    if (src) {
+        *source = source_index(c, src, strlen(src));
+        if (*source == -2)
+            return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+        if (*source < 0)
+            return torta_err_set(e, TORTA_EINPUT, "%s: more than %d profile sources", where,
+                                 TORTA_MAX_PROFILE_SOURCES);
+    }
     char gname[256], mname[256];
     size_t lg = (size_t)(s1 - key), lm = (size_t)(s2 - s1 - 1);
     if (lg >= sizeof gname || lm >= sizeof mname)
@@ -213,7 +252,7 @@ static int parse_profile_key(const torta_catalog *c, const char *key, const char
     return 0;
 }
 
-static int parse_profile(const torta_catalog *c, const cJSON *obj, struct torta_profile_entry *pe,
+static int parse_profile(torta_catalog *c, const cJSON *obj, struct torta_profile_entry *pe,
                          torta_err *e)
 {
     static const char *const known[] = {
@@ -223,7 +262,7 @@ static int parse_profile(const torta_catalog *c, const cJSON *obj, struct torta_
     static const char *const coef[] = {"p0", "p1", "p2", "d0", "d1", "d2"};
     char where[300];
     snprintf(where, sizeof where, "profiles.%s", obj->string);
-    int rc = parse_profile_key(c, obj->string, where, &pe->gpu, &pe->model, &pe->tp, e);
+    int rc = parse_profile_key(c, obj->string, where, &pe->gpu, &pe->model, &pe->tp, &pe->source, e);
     if (rc)
         return rc;
     if (!cJSON_IsObject(obj))
@@ -289,6 +328,11 @@ int torta_catalog_load(const cJSON *gpus, const cJSON *models, const cJSON *prof
     if (!c)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
     c->roofline = torta_roofline_default();
+    if (source_index(c, "splitwise", 9) != TORTA_PROFILE_SOURCE_DEFAULT ||
+        source_index(c, "roofline", 8) != TORTA_PROFILE_SOURCE_ROOFLINE) {
+        torta_catalog_free(c);
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
+    }
     int ng = count_items(gpus), nm = count_items(models);
     int np = profiles ? count_items(profiles) : 0;
     c->gpus = calloc((size_t)ng + 1, sizeof *c->gpus);
@@ -345,7 +389,7 @@ int torta_catalog_load(const cJSON *gpus, const cJSON *models, const cJSON *prof
                 break;
             for (int i = 0; i < c->n_profiles && !rc; i++)
                 if (c->profiles[i].gpu == pe->gpu && c->profiles[i].model == pe->model &&
-                    c->profiles[i].tp == pe->tp)
+                    c->profiles[i].tp == pe->tp && c->profiles[i].source == pe->source)
                     rc = torta_err_set(e, TORTA_EINPUT, "profiles.%s: same triple as an earlier key",
                                        it->string);
             if (rc)
@@ -369,10 +413,21 @@ void torta_catalog_free(torta_catalog *c)
         free(c->gpus[i].name);
     for (int i = 0; i < c->n_models; i++)
         free(c->models[i].name);
+    for (int i = 0; i < c->n_sources; i++)
+        free(c->source_names[i]);
     free(c->gpus);
     free(c->models);
     free(c->profiles);
+    free(c->selected);
     free(c);
+}
+
+int torta_catalog_source(const torta_catalog *c, const char *name)
+{
+    for (int i = 0; i < c->n_sources; i++)
+        if (strcmp(c->source_names[i], name) == 0)
+            return i;
+    return -1;
 }
 
 int torta_catalog_gpu(const torta_catalog *c, const char *name)
@@ -421,19 +476,83 @@ int torta_catalog_roofline(const torta_catalog *c, int gpu, int model, int tp, t
     return 0;
 }
 
-int torta_catalog_perf(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,
-                       torta_err *e)
+int torta_catalog_perf_source(const torta_catalog *c, int gpu, int model, int tp, int source,
+                              torta_perf *out, torta_err *e)
 {
     int rc = check_triple(c, gpu, model, tp, e);
     if (rc)
         return rc;
-    for (int i = 0; i < c->n_profiles; i++) {
-        const struct torta_profile_entry *pe = &c->profiles[i];
-        if (pe->gpu == gpu && pe->model == model && pe->tp == tp) {
-            *out = pe->perf;
-            return 0;
+    if (source < 0 || source >= c->n_sources)
+        return torta_err_set(e, TORTA_EINTERNAL, "catalogue lookup with profile source %d", source);
+    if (source != TORTA_PROFILE_SOURCE_ROOFLINE)
+        for (int i = 0; i < c->n_profiles; i++) {
+            const struct torta_profile_entry *pe = &c->profiles[i];
+            if (pe->gpu == gpu && pe->model == model && pe->tp == tp && pe->source == source) {
+                *out = pe->perf;
+                return 0;
+            }
         }
+    if (source == TORTA_PROFILE_SOURCE_DEFAULT || source == TORTA_PROFILE_SOURCE_ROOFLINE) {
+        torta_roofline_perf(&c->roofline, &c->gpus[gpu], &c->models[model], tp, out);
+        return 0;
     }
-    torta_roofline_perf(&c->roofline, &c->gpus[gpu], &c->models[model], tp, out);
+    /* A named source covers only its own triples: say which. */
+    char have[400] = "";
+    size_t len = 0;
+    for (int i = 0; i < c->n_profiles && len < sizeof have - 1; i++) {
+        const struct torta_profile_entry *pe = &c->profiles[i];
+        if (pe->source != source)
+            continue;
+        int w = snprintf(have + len, sizeof have - len, "%s%s/%s/tp%d", len ? ", " : "",
+                         c->gpus[pe->gpu].name, c->models[pe->model].name, pe->tp);
+        len = w < 0 ? len : len + (size_t)w;
+    }
+    if (len >= sizeof have)
+        len = sizeof have - 1;
+    have[len] = '\0';
+    return torta_err_set(e, TORTA_EINPUT, "profile source \"%s\" has no profile for %s/%s/tp%d (it has "
+                         "%s)", c->source_names[source], c->gpus[gpu].name, c->models[model].name, tp,
+                         len ? have : "none");
+}
+
+int torta_catalog_select_source(torta_catalog *c, int gpu, int model, int tp, int source,
+                                const char *where, torta_err *e)
+{
+    torta_perf probe = {0};
+    /* The default source always answers (or the server set-up reports why it cannot). */
+    int rc = source == TORTA_PROFILE_SOURCE_DEFAULT ? 0
+                                                    : torta_catalog_perf_source(c, gpu, model, tp, source,
+                                                                                &probe, e);
+    if (rc) {
+        char msg[sizeof e->msg] = "";
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        return torta_err_set(e, rc, "%s: %s", where, msg);
+    }
+    for (int i = 0; i < c->n_selected; i++) {
+        const struct torta_profile_selection *p = &c->selected[i];
+        if (p->gpu != gpu || p->model != model || p->tp != tp)
+            continue;
+        if (p->source == source)
+            return 0;
+        return torta_err_set(e, TORTA_EINPUT, "%s: profile source \"%s\" for %s/%s/tp%d, but another "
+                             "server group of that type uses \"%s\" (one source per GPU, model and TP)",
+                             where, c->source_names[source], c->gpus[gpu].name, c->models[model].name,
+                             tp, c->source_names[p->source]);
+    }
+    struct torta_profile_selection *s = realloc(c->selected, (size_t)(c->n_selected + 1) * sizeof *s);
+    if (!s)
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
+    c->selected = s;
+    s[c->n_selected++] = (struct torta_profile_selection){gpu, model, tp, source};
     return 0;
+}
+
+int torta_catalog_perf(const torta_catalog *c, int gpu, int model, int tp, torta_perf *out,
+                       torta_err *e)
+{
+    int source = TORTA_PROFILE_SOURCE_DEFAULT;
+    for (int i = 0; i < c->n_selected; i++)
+        if (c->selected[i].gpu == gpu && c->selected[i].model == model && c->selected[i].tp == tp)
+            source = c->selected[i].source;
+    return torta_catalog_perf_source(c, gpu, model, tp, source, out, e);
 }

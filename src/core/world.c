@@ -81,6 +81,7 @@ typedef struct server_spec {
     int gpu, model, tp, cap_class;
     int batching; /* policy, or -1: server.batching */
     int kv_policy; /* torta_kv_policy, or -1: server.kv_policy */
+    int profile_source; /* catalogue profile source, or -1: server.profile_source */
     long count;
 } server_spec;
 
@@ -99,13 +100,34 @@ static int parse_class(const cJSON *it, const char *where, int *out, torta_err *
                          "on_demand or spot)", where, name);
 }
 
+/* A profile source by name (server.profile_source or a group's), with the names known. */
+static int parse_profile_source(const torta_catalog *cat, const char *name, const char *where,
+                                int *out, torta_err *e)
+{
+    *out = torta_catalog_source(cat, name);
+    if (*out >= 0)
+        return 0;
+    const char *names[TORTA_MAX_PROFILE_SOURCES + 1] = {NULL};
+    char list[400] = "";
+    size_t len = 0;
+    for (int i = 0; i < cat->n_sources; i++) {
+        names[i] = cat->source_names[i];
+        int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
+        len = w < 0 || (size_t)w >= sizeof list - len ? sizeof list - 1 : len + (size_t)w;
+    }
+    const char *s = torta_did_you_mean(name, names);
+    return torta_err_set(e, TORTA_EINPUT, "%s: unknown profile source \"%s\"%s%s%s (known: %s)", where,
+                         name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "", list);
+}
+
 static int parse_servers(const cJSON *list, const char *where, const torta_catalog *cat,
                          server_spec **out, int *n, long *total, torta_err *e)
 {
-    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching", "kv_policy", NULL};
+    static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching",
+                                       "kv_policy", "profile_source", NULL};
     if (!cJSON_IsArray(list))
         return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class, "
-                             "batching, kv_policy]}", where);
+                             "batching, kv_policy, profile_source]}", where);
     int k = cJSON_GetArraySize(list);
     server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     if (!sp)
@@ -115,8 +137,8 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     for (int i = 0; i < k; i++, it = it->next) {
         char w[300];
         snprintf(w, sizeof w, "%.280s[%d]", where, i);
-        const char *gpu, *model;
-        long tp, count;
+        const char *gpu = NULL, *model = NULL;
+        long tp = 0, count = 0;
         int rc = cJSON_IsObject(it) ? 0 : torta_err_set(e, TORTA_EINPUT, "%s: expected an object", w);
         if (!rc)
             rc = torta_json_check_keys(it, w, keys, e);
@@ -147,6 +169,15 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
             char kw[320];
             snprintf(kw, sizeof kw, "%s.kv_policy", w);
             rc = torta_kv_policy_parse(kv, kw, &sp[i].kv_policy, e);
+        }
+        const char *source = NULL;
+        sp[i].profile_source = -1;
+        if (!rc)
+            rc = torta_json_str(it, "profile_source", w, 0, NULL, &source, e);
+        if (!rc && source) {
+            char pw[320] = "";
+            snprintf(pw, sizeof pw, "%s.profile_source", w);
+            rc = parse_profile_source(cat, source, pw, &sp[i].profile_source, e);
         }
         if (!rc && (sp[i].gpu = torta_catalog_gpu(cat, gpu)) < 0)
             rc = torta_err_set(e, TORTA_EINPUT, "%s.gpu: unknown GPU \"%s\"", w, gpu);
@@ -308,6 +339,13 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0, TORTA_KV_AUTO, 16, 0.01};
     if (!rc)
         rc = parse_batching(torta_config_at(cfg, "server"), &batching, e);
+    const char *source_name = "splitwise";
+    int profile_source = TORTA_PROFILE_SOURCE_DEFAULT;
+    if (!rc)
+        rc = torta_json_str(torta_config_at(cfg, "server"), "profile_source", "server", 0, "splitwise",
+                            &source_name, e);
+    if (!rc)
+        rc = parse_profile_source(cat, source_name, "server.profile_source", &profile_source, e);
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "capacity"), "boot_s", "capacity", 0, 1e6, 1, 0, &boot_s, e);
     for (int m = 0; m < cat->n_models && !rc; m++)
@@ -335,6 +373,16 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
             const server_spec *sp = specs[r] ? &specs[r][k] : &default_spec[k];
             int group_kv = TORTA_KV_RESERVE;
             const torta_gpu *gpu = &cat->gpus[sp->gpu];
+            if (sp->count > 0) { /* the group's server type takes its profile from this source */
+                char where[300] = "";
+                if (specs[r])
+                    snprintf(where, sizeof where, "regions.overrides.%.200s.servers[%d]", site->name, k);
+                else
+                    snprintf(where, sizeof where, "regions.servers[%d]", k);
+                rc = torta_catalog_select_source(sim->catalog, sp->gpu, sp->model, sp->tp,
+                                                 sp->profile_source >= 0 ? sp->profile_source : profile_source,
+                                                 where, e);
+            }
             for (long c = 0; c < sp->count && !rc; c++, s++) {
                 if ((s & 4095) == 0 && sim->stop_flag && *sim->stop_flag) {
                     rc = torta_err_set(e, TORTA_EINTERRUPTED, "interrupted during set-up");

@@ -129,7 +129,8 @@ START_TEST(shipped_catalogue_loads)
     torta_catalog *c = shipped();
     ck_assert_int_ge(c->n_gpus, 5);
     ck_assert_int_ge(c->n_models, 6);
-    ck_assert_int_eq(c->n_profiles, 12);
+    ck_assert_int_eq(c->n_profiles, 13); /* 12 Splitwise triples and one Vidur profile */
+    ck_assert_int_eq(c->n_sources, 3);  /* splitwise, roofline, vidur */
     int h = torta_catalog_gpu(c, "h100-80gb"), l = torta_catalog_model(c, "llama2-70b");
     ck_assert_int_ge(h, 0);
     ck_assert_int_ge(l, 0);
@@ -212,6 +213,8 @@ START_TEST(roofline_within_band_of_fits)
     int n = load_points(&pts);
     for (int i = 0; i < c->n_profiles; i++) {
         const struct torta_profile_entry *pe = &c->profiles[i];
+        if (pe->source != TORTA_PROFILE_SOURCE_DEFAULT)
+            continue; /* the roofline is calibrated against the Splitwise fits only */
         const char *hw = c->gpus[pe->gpu].name, *mn = c->models[pe->model].name;
         torta_perf rf;
         torta_err e = {0};
@@ -379,6 +382,92 @@ START_TEST(malformed_catalogues)
 }
 END_TEST
 
+/* Prefill is monotone in GPU speed: for every (model, TP) fitted on several GPUs, one GPU's
+ * prefill coefficients are all <= another's or all >=, so the faster GPU is faster at every
+ * prompt length and batch (independent fits crossed past 58k-81k tokens). Checked by
+ * evaluation as well, up to a 1M-token prompt. */
+START_TEST(prefill_monotone_in_gpu_speed)
+{
+    torta_catalog *c = shipped();
+    int pairs = 0;
+    for (int i = 0; i < c->n_profiles; i++)
+        for (int j = 0; j < c->n_profiles; j++) {
+            const struct torta_profile_entry *a = &c->profiles[i], *b = &c->profiles[j];
+            if (i == j || a->source != TORTA_PROFILE_SOURCE_DEFAULT || b->source != a->source ||
+                a->model != b->model || a->tp != b->tp || a->perf.p1 > b->perf.p1)
+                continue;
+            pairs++;
+            ck_assert_msg(a->perf.p0 <= b->perf.p0 && a->perf.p2 <= b->perf.p2,
+                          "%s vs %s (%s tp%d): p0 %g/%g p1 %g/%g p2 %g/%g", c->gpus[a->gpu].name,
+                          c->gpus[b->gpu].name, c->models[a->model].name, a->tp, a->perf.p0, b->perf.p0,
+                          a->perf.p1, b->perf.p1, a->perf.p2, b->perf.p2);
+            for (double p = 1; p <= 1048576; p *= 2)
+                ck_assert(torta_perf_iter_s(&a->perf, p, p * p, 0, 0) <=
+                          torta_perf_iter_s(&b->perf, p, p * p, 0, 0));
+        }
+    ck_assert_int_eq(pairs, 12); /* 4 (model, TP) x 3 ordered GPU pairs */
+    torta_catalog_free(c);
+}
+END_TEST
+
+/* Profile sources: names, lookups per source, selection per triple, and their errors. */
+START_TEST(profile_sources)
+{
+    torta_catalog *c = shipped();
+    int a100 = torta_catalog_gpu(c, "a100-80gb"), h100 = torta_catalog_gpu(c, "h100-80gb");
+    int l70 = torta_catalog_model(c, "llama2-70b");
+    int vidur = torta_catalog_source(c, "vidur");
+    ck_assert_int_eq(torta_catalog_source(c, "splitwise"), TORTA_PROFILE_SOURCE_DEFAULT);
+    ck_assert_int_eq(torta_catalog_source(c, "roofline"), TORTA_PROFILE_SOURCE_ROOFLINE);
+    ck_assert_int_ge(vidur, 2);
+    ck_assert_int_eq(torta_catalog_source(c, "vidurr"), -1);
+    torta_perf dflt = {0}, vd = {0}, rf = {0}, got = {0};
+    torta_err e = {0};
+    ck_assert_int_eq(torta_catalog_perf(c, a100, l70, 2, &dflt, &e), 0);
+    ck_assert_int_eq(torta_catalog_perf_source(c, a100, l70, 2, vidur, &vd, &e), 0);
+    ck_assert_int_eq(vd.fitted, 1);
+    ck_assert(vd.d1 < dflt.d1); /* Vidur's decode slope per request is the smaller one */
+    ck_assert_int_eq(torta_catalog_perf_source(c, a100, l70, 2, TORTA_PROFILE_SOURCE_ROOFLINE, &rf, &e), 0);
+    ck_assert_int_eq(rf.fitted, 0);
+    /* A named source covers only its own triples and says which. */
+    ck_assert_int_eq(torta_catalog_perf_source(c, h100, l70, 4, vidur, &got, &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "\"vidur\" has no profile for h100-80gb/llama2-70b/tp4") &&
+                  strstr(e.msg, "a100-80gb/llama2-70b/tp2"), "%s", e.msg);
+    ck_assert_int_eq(torta_catalog_select_source(c, h100, l70, 4, vidur, "regions.servers[0]", &e),
+                     TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "regions.servers[0]: profile source \"vidur\" has no profile"), "%s", e.msg);
+    /* Selection: the triple answers from its source; the other triples are unchanged. */
+    ck_assert_int_eq(torta_catalog_select_source(c, a100, l70, 2, vidur, "x", &e), 0);
+    ck_assert_int_eq(torta_catalog_select_source(c, a100, l70, 2, vidur, "x", &e), 0);
+    ck_assert_int_eq(torta_catalog_perf(c, a100, l70, 2, &got, &e), 0);
+    ck_assert_double_eq(got.d1, vd.d1);
+    ck_assert_double_eq(got.p0, vd.p0);
+    ck_assert_int_eq(torta_catalog_select_source(c, a100, l70, 2, TORTA_PROFILE_SOURCE_DEFAULT,
+                                                 "regions.servers[1]", &e), TORTA_EINPUT);
+    ck_assert_msg(strstr(e.msg, "regions.servers[1]") && strstr(e.msg, "uses \"vidur\""), "%s", e.msg);
+    ck_assert_int_eq(torta_catalog_select_source(c, h100, l70, 4, TORTA_PROFILE_SOURCE_ROOFLINE, "x", &e), 0);
+    ck_assert_int_eq(torta_catalog_perf(c, h100, l70, 4, &got, &e), 0);
+    ck_assert_int_eq(got.fitted, 0);
+    ck_assert_int_eq(torta_catalog_perf(c, h100, l70, 8, &got, &e), 0);
+    ck_assert_int_eq(got.fitted, 1);
+    torta_catalog_free(c);
+
+    /* Keys of a named source; "roofline" and odd names are refused; one key per source. */
+    ck_assert_int_eq(load_text(GPU_OK, MODEL_OK,
+                               "{\"g1/m1/tp1\": {\"p0\": 0.01, \"p1\": 1e-4, \"p2\": 0, \"d0\": 0.02, "
+                               "\"d1\": 1e-4, \"d2\": 1e-7}, \"g1/m1/tp1/mine\": {\"p0\": 0.02, \"p1\": "
+                               "1e-4, \"p2\": 0, \"d0\": 0.02, \"d1\": 1e-4, \"d2\": 1e-7}}", &e), 0);
+    expect_err(GPU_OK, MODEL_OK, "{\"g1/m1/tp1/roofline\": {}}",
+               (const char *[]){"profiles.g1/m1/tp1/roofline", "is not a source", NULL});
+    expect_err(GPU_OK, MODEL_OK, "{\"g1/m1/tp1/My Data\": {}}",
+               (const char *[]){"<gpu>/<model>/tp<N>/<source>", NULL});
+    expect_err(GPU_OK, MODEL_OK, "{\"g1/m1/tp1/\": {}}", (const char *[]){"source name", NULL});
+    expect_err(GPU_OK, MODEL_OK,
+               "{\"g1/m1/tp1/a\": {\"p0\": 0.01, \"p1\": 1e-4, \"p2\": 0, \"d0\": 0.02, \"d1\": 1e-4, "
+               "\"d2\": 1e-7}, \"g1/m1/tp1/a \": {}}", (const char *[]){"source name", NULL});
+}
+END_TEST
+
 START_TEST(model_too_large_for_gpu)
 {
     torta_catalog *c = shipped();
@@ -415,6 +504,8 @@ int main(void)
     tcase_add_test(tc, iteration_time_form);
     tcase_add_test(tc, malformed_catalogues);
     tcase_add_test(tc, model_too_large_for_gpu);
+    tcase_add_test(tc, profile_sources);
+    tcase_add_test(tc, prefill_monotone_in_gpu_speed);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

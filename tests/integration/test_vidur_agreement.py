@@ -1,0 +1,150 @@
+"""Agreement with Vidur (microsoft/vidur, MLSys'24) on recorded workloads.
+
+tests/fixtures/vidur/ holds, per workload, a request list and Vidur's per-request TTFT, TPOT and
+E2E for one A100-80GB server running Llama-2-70B at TP2 with Vidur's vllm scheduler
+(tests/fixtures/vidur/README.md: Vidur's commit, command, configuration). This test replays each
+list through torta-sim in the same configuration (profile source `vidur`, batching `vllm`, batch
+cap 128, 4,096 prompt tokens per iteration, KV capacity 53,248 tokens) and compares mean, p50,
+p95 and p99 of the three metrics: within 5% (mean, p50, p95) and 15% (p99) of Vidur's.
+
+Vidur allocates KV in 16-token blocks as tokens are produced and restarts requests when blocks
+run out; torta-sim's default KV policy reserves prompt + output at admission. When the binary
+knows `server.kv_policy=paged` (vLLM-style paged KV with preemption) the test uses it and
+requires every check to pass; otherwise it requires the checks listed in RESERVE_MUST_PASS (the
+ones that pass with reservation, docs/validation.md) and reports the others. Vidur itself is not
+run here. Seconds: four workloads of 3,000 requests.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vidur_stats import METRICS, STATS, summary  # noqa: E402
+
+SIM = os.environ["TORTA_SIM"]
+SRC = os.environ.get("TORTA_SOURCE_DIR", ".")
+FIX = os.path.join(SRC, "tests", "fixtures", "vidur")
+WORKLOADS = ("fixed_50", "fixed_80", "conv_50", "conv_80")
+TOL = {"mean": 0.05, "p50": 0.05, "p95": 0.05, "p99": 0.15}
+# 53,248 tokens = 3,328 blocks of 16, Vidur's KV capacity for this configuration: the memory
+# fraction that leaves exactly that after 140 GB of weights on 2 x 80 GB at 327,680 bytes/token.
+KV_UTILIZATION = "0.98405191"
+SETS = ['regions.servers=[{"gpu":"a100-80gb","model":"llama2-70b","tp":2,"count":1}]',
+        "server.profile_source=vidur", "server.batching=vllm", "server.max_batch=128",
+        "server.max_prefill_tokens=4096", "server.kv_utilization=" + KV_UTILIZATION]
+# With KV reserved at admission (no paged KV): the (workload, metric, stat) checks that must pass.
+# All of them at 50% load; at 80% the ones listed (docs/validation.md: the others differ by
+# 6-36%, which paged KV is expected to close).
+RESERVE_MUST_PASS = {(w, m, st) for w in ("fixed_50", "conv_50") for m in METRICS for st in STATS} | {
+    ('fixed_80', 'ttft', 'p99'),
+    ('fixed_80', 'tpot', 'p99'),
+    ('fixed_80', 'e2e', 'p99'),
+    ('conv_80', 'ttft', 'p50'),
+    ('conv_80', 'tpot', 'mean'),
+    ('conv_80', 'tpot', 'p50'),
+    ('conv_80', 'tpot', 'p99'),
+    ('conv_80', 'e2e', 'mean'),
+    ('conv_80', 'e2e', 'p50'),
+    ('conv_80', 'e2e', 'p95'),
+    ('conv_80', 'e2e', 'p99'),
+}
+
+
+def run_sim(tmp, name, reqs, extra):
+    trace = os.path.join(tmp, name + ".csv")
+    with open(trace, "w") as f:
+        f.write("arrival_s,input_tokens,output_tokens\n")
+        for a, p, d in reqs:
+            f.write("%.6f,%d,%d\n" % (a, p, d))
+    out = os.path.join(tmp, name)
+    cmd = [SIM, "--topology", os.path.join(SRC, "tests/fixtures/core/one_region.json"),
+           "--trace", trace, "--trace-format", "native", "--quiet", "--out", out]
+    for s in SETS + extra:
+        cmd += ["--set", s]
+    subprocess.run(cmd, check=True)
+    rows = list(csv.DictReader(open(os.path.join(out, "requests.csv"))))
+    assert len(rows) == len(reqs), (len(rows), len(reqs))
+    res = []
+    for r in sorted(rows, key=lambda r: int(r["request_id"])):
+        assert r["status"] == "completed", r
+        res.append((float(r["ttft_s"]), float(r["tpot_s"]), float(r["e2e_s"])))
+    return res
+
+
+def paged_available(tmp):
+    """Whether this binary knows server.kv_policy=paged (a short run that only checks it)."""
+    p = subprocess.run([SIM, "--topology", os.path.join(SRC, "tests/fixtures/core/one_region.json"),
+                        "--workload", "poisson:rate_per_s=1,duration_s=1,input_tokens=10,output_tokens=2",
+                        "--quiet", "--set", "server.kv_policy=paged"], capture_output=True, text=True)
+    return p.returncode == 0
+
+
+def check_profile_source_errors():
+    """server.profile_source is validated: unknown names, uncovered server types, conflicts."""
+    base = [SIM, "--topology", os.path.join(SRC, "tests/fixtures/core/one_region.json"), "--workload",
+            "poisson:rate_per_s=1,duration_s=5,input_tokens=100,output_tokens=10", "--quiet"]
+    a100 = '{"gpu":"a100-80gb","model":"llama2-70b","tp":2,"count":1%s}'
+    cases = [(["--set", "server.profile_source=vidr"],
+              'server.profile_source: unknown profile source "vidr" (did you mean "vidur"?) '
+              '(known: splitwise, roofline, vidur)'),
+             (["--set", "server.profile_source=vidur"],  # the default servers are H100/A100 at tp4
+              'regions.servers[0]: profile source "vidur" has no profile for h100-80gb/llama2-70b/tp4 '
+              '(it has a100-80gb/llama2-70b/tp2)'),
+             (["--set", "regions.servers=[%s,%s]" % (a100 % ',"profile_source":"vidur"', a100 % "")],
+              'regions.servers[1]: profile source "splitwise" for a100-80gb/llama2-70b/tp2, but another '
+              'server group of that type uses "vidur"')]
+    for args, msg in cases:
+        p = subprocess.run(base + args, capture_output=True, text=True)
+        assert p.returncode != 0 and msg in p.stderr, (args, p.stderr)
+    for args in (["--set", "regions.servers=[%s]" % (a100 % ',"profile_source":"vidur"')],
+                 ["--set", "server.profile_source=roofline"]):
+        p = subprocess.run(base + args, capture_output=True, text=True)
+        assert p.returncode == 0, (args, p.stderr)
+    print("profile_source validation: ok")
+
+
+def main():
+    check_profile_source_errors()
+    vidur_summary = json.load(open(os.path.join(FIX, "summary.json")))
+    failed = reported = passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        paged = paged_available(tmp)
+        extra = ["server.kv_policy=paged"] if paged else []
+        print("KV policy: %s" % ("paged (server.kv_policy=paged)" if paged else
+                                 "reserve at admission (this binary has no server.kv_policy=paged)"))
+        print("| workload | metric | stat | Vidur (s) | torta-sim (s) | error | tolerance | |")
+        print("|---|---|---|--:|--:|--:|--:|---|")
+        for name in WORKLOADS:
+            reqs, vid = [], []
+            with open(os.path.join(FIX, name + ".csv"), newline="") as f:
+                for r in csv.DictReader(f):
+                    reqs.append((float(r["arrival_s"]), int(r["input_tokens"]), int(r["output_tokens"])))
+                    vid.append((float(r["ttft_s"]), float(r["tpot_s"]), float(r["e2e_s"])))
+            vs = summary(vid)
+            # The recorded summary is the one the per-request values give.
+            for m in METRICS:
+                for st in STATS:
+                    assert abs(vs[m][st] - vidur_summary[name][m][st]) < 1e-6, (name, m, st)
+            ts = summary(run_sim(tmp, name, reqs, extra))
+            for m in METRICS:
+                for st in STATS:
+                    v, t = vs[m][st], ts[m][st]
+                    err = (t - v) / v
+                    ok = abs(err) <= TOL[st]
+                    must = paged or RESERVE_MUST_PASS is None or (name, m, st) in RESERVE_MUST_PASS
+                    mark = "ok" if ok else ("FAIL" if must else "outside (reported)")
+                    print("| %s | %s | %s | %.4f | %.4f | %+.1f%% | %d%% | %s |" % (
+                        name, m, st, v, t, 100 * err, round(100 * TOL[st]), mark))
+                    passed += ok
+                    failed += (not ok) and must
+                    reported += (not ok) and not must
+    print("%d within tolerance, %d outside and required (FAIL), %d outside and only reported" % (
+        passed, failed, reported))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
