@@ -146,6 +146,10 @@ int torta_sweep_run_mpi(const torta_points *pl, const torta_sweep_opts *o, torta
 cJSON *torta_summary_flatten(const cJSON *summary);
 /* Shortest text that reads back as exactly x ("12", "0.1", "nan"). */
 void torta_fmt_num(double x, char *buf, size_t n);
+/* Writes path through path.tmp-PID + rename: fill(f, ud, e) writes the contents and returns 0
+ * or a TORTA_E* code. */
+int torta_table_write(const char *path, int (*fill)(FILE *, void *, torta_err *), void *ud,
+                      torta_err *e);
 /* Writes s CSV-quoted when needed. */
 void torta_csv_cell(FILE *f, const char *s);
 
@@ -175,6 +179,24 @@ void torta_csv_free(torta_csv *t);
 /* Mean and the half-width of its 95% confidence interval (Student t, n-1 degrees of freedom);
  * *half = NAN when n < 2. */
 void torta_mean_ci95(const double *x, int n, double *mean, double *half);
+
+/* A paired comparison of two schedulers (or two versions) over the same seeds: the differences
+ * d_i = a_i - b_i, their mean, the 95% confidence interval of the mean (Student t, n-1 degrees
+ * of freedom) and the two-sided paired t-test of "mean difference = 0". */
+typedef struct torta_paired {
+    int n;             /* pairs */
+    double mean_a, mean_b;
+    double diff;       /* mean of a_i - b_i (= mean_a - mean_b) */
+    double sd;         /* sample standard deviation of the differences; NAN when n < 2 */
+    double half;       /* t(0.975, n-1) * sd / sqrt(n): the CI is diff +- half; NAN when n < 2 */
+    double t;          /* diff / (sd / sqrt(n)); +-INFINITY when sd = 0 < |diff|, 0 when every
+                        * difference is 0, NAN when n < 2 */
+    double p;          /* two-sided p-value, P(|T| >= |t|), T ~ Student t(n-1); NAN when n < 2 */
+} torta_paired;
+void torta_paired_t(const double *a, const double *b, int n, torta_paired *r);
+/* 1 when the 95% CI of the mean difference excludes 0 (equivalently p < 0.05), 0 when it
+ * includes 0 (not significant), -1 when it cannot be said (n < 2). */
+int torta_paired_significant(const torta_paired *r);
 
 /* ---- benchmark check (bench.c) --------------------------------------------------------- */
 
