@@ -138,7 +138,7 @@ int cmd_compare(int argc, char **argv)
     run_args a;
     run_args_init(&a, argc);
     const char *sched_arg = NULL, *seeds_arg = NULL, *reference = NULL, *metrics_arg = NULL;
-    cli_many_opts m = {"compare", NULL, 0, 0, 0, 0, 0};
+    cli_many_opts m = {"compare", NULL, 0, 0, 0, 0, 0, 0, 0};
     int c, status = (!opts || !a.sets || !a.owned) ? 1 : 0;
     cli_opt_begin();
     while (!status && (c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {

@@ -55,7 +55,7 @@ int cmd_sweep(int argc, char **argv)
         {"list", no_argument, 0, O_LIST},     {"rerun", no_argument, 0, O_RERUN},
         {"quiet", no_argument, 0, O_QUIET},   {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    cli_many_opts m = {"sweep", NULL, 0, 0, 0, 0, 0};
+    cli_many_opts m = {"sweep", NULL, 0, 0, 0, 0, 0, 0, 0};
     int c, list = 0;
     cli_opt_begin();
     while ((c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {

@@ -208,11 +208,33 @@ typedef struct torta_bench_metric {
 
 /* The direction of a metric, guessed from its name (latency/cost/rejected/std/cv: lower). */
 int torta_bench_direction(const char *metric);
-/* Compares two result CSVs (sweep.csv format) point by point on the given metrics and writes a
- * Markdown table (point, metric, baseline, now, change, verdict) to md. *regressions counts
- * changes beyond tolerance in the bad direction, and points missing on either side. */
+/* How torta_bench_compare groups and shows the points. */
+typedef struct torta_bench_opts {
+    const char *const *group_by; /* parameter columns naming a configuration (topology, workload,
+                                  * scheduler, set keys): its points (the seeds) are pooled */
+    int n_group_by;              /* 0: every point is a configuration of its own */
+    const char *seed_col;        /* "seed": shortens a configuration's label to its point id
+                                  * without "__s<seed>"; NULL: labels join the group_by values */
+    int all_rows;                /* 1: a row per configuration x metric; 0: only the rows that
+                                  * changed, regressed or cannot be compared */
+} torta_bench_opts;
+
+typedef struct torta_bench_tally {
+    int values;        /* configuration x metric comparisons */
+    int configs;       /* configurations compared */
+    int regressions;   /* beyond tolerance in the bad direction, not comparable, points missing */
+    int improvements;  /* beyond tolerance in the good direction */
+    int changed;       /* any other difference (within tolerance) */
+} torta_bench_tally;
+
+/* Compares two result CSVs (sweep.csv format) on the given metrics, pooled per configuration:
+ * the mean over its seeds now against the baseline's, with the 95% CI of each and the paired
+ * (by point) CI of the change, and writes a Markdown table (configuration, metric, baseline,
+ * now, change, tolerance, verdict) and a one-line total to md. The verdict uses the relative
+ * change of the mean against the tolerance; a point missing on either side is a regression of
+ * its own. */
 int torta_bench_compare(const char *baseline_csv, const char *current_csv,
-                        const torta_bench_metric *m, int n_m, FILE *md, int *regressions,
-                        torta_err *e);
+                        const torta_bench_metric *m, int n_m, const torta_bench_opts *o, FILE *md,
+                        torta_bench_tally *t, torta_err *e);
 
 #endif
