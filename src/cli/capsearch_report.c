@@ -123,10 +123,10 @@ static void markdown(const cs_ctx *c)
     printf("SLO:");
     for (int j = 0; j < c->n_slo; j++)
         printf(" %s <= %g%s", c->slo[j].name, c->slo[j].max, j + 1 < c->n_slo ? "," : "");
-    printf(" (latencies in seconds). A rate passes when %s over %d seed(s); bisection over the rate "
+    printf(" (latencies in seconds). A rate passes when %s %d seed(s) %s; bisection over the rate "
            "scale in [%g, %g] until hi / lo <= %g. Metrics: the seed mean at the rate found.\n\n",
-           c->rule_mean ? "the mean of each metric meets it" : "every seed meets it", c->n_seeds, c->lo,
-           c->hi, 1 + c->tol);
+           c->rule_mean ? "the mean over the" : "every one of the", c->n_seeds,
+           c->rule_mean ? "of each metric meets it" : "meets it", c->lo, c->hi, 1 + c->tol);
     printf("| scheduler | max rate scale | rate (req/s) |");
     for (int j = 0; j < c->n_slo; j++)
         printf(" %s |", c->slo[j].name);
