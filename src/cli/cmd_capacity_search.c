@@ -317,15 +317,19 @@ static int search(cs_ctx *c, torta_err *e, int *status)
     int first = c->n_ev;
     if (!rc)
         rc = run_batch(c, sched, scales, nb, e, status);
-    for (int i = first; !rc && i < c->n_ev; i++)
-        update(c, i);
-    for (int s = 0; !rc && s < n; s++) {
-        cs_search *se = &c->se[s];
+    for (int i = first; !rc && i + 1 < c->n_ev; i += 2) { /* each scheduler's lo, then hi */
+        cs_search *se = &c->se[c->ev[i].sched];
         se->steps = 1;
-        if (se->best < 0)
+        if (!c->ev[i].pass) { /* fails at --lo: no rate (whatever --hi gives) */
             se->state = CS_BELOW_LO;
-        else if (se->fail_above < 0)
+            se->fail_above = i;
+        } else if (c->ev[i + 1].pass) {
             se->state = CS_AT_HI;
+            se->best = i + 1;
+        } else {
+            se->best = i;
+            se->fail_above = i + 1;
+        }
     }
     int digits = scale_digits(c);
     while (!rc && !*status) {
