@@ -10,10 +10,11 @@
 
 #include "cli/cmds.h"
 #include "cli/many.h"
+#include "cli/opt_error.h"
 #include "cli/run_args.h"
 #include "metrics/outdir.h"
 
-enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIET, O_HELP };
+enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIET, O_ALL, O_HELP };
 
 static const char *const DEFAULT_METRICS[] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
@@ -26,18 +27,23 @@ static void usage(FILE *f)
 {
     fputs("usage: torta-sim bench-check --spec SPEC.json --baseline BASELINE.csv [--tolerance X]\n"
           "                             [--tolerance METRIC=X ...] [--metrics M1,M2,...] [--out DIR]\n"
-          "                             [--jobs N] [--update] [--quiet]\n"
+          "                             [--jobs N] [--all] [--update] [--quiet]\n"
           "\n"
-          "Runs every point of the benchmark sweep (always afresh), compares each point's metrics\n"
-          "with the baseline (a sweep.csv) and prints a Markdown table. A relative change beyond\n"
-          "the tolerance in the bad direction (higher latency/cost/rejections, lower completions)\n"
-          "is a regression: exit status 1. --update writes the new results as the baseline.\n"
+          "Runs every point of the benchmark sweep (always afresh) and compares it with the\n"
+          "baseline (a sweep.csv), pooled per configuration: the mean over its seeds now against\n"
+          "the baseline's, with 95% CIs and the paired CI of the change. Prints a Markdown table of\n"
+          "the values that changed and a one-line total. A relative change of a mean beyond the\n"
+          "tolerance in the bad direction (higher latency/cost/rejections, lower completions), or\n"
+          "a missing point, is a regression: exit status 1. --update writes the new results as\n"
+          "the baseline.\n"
           "\n"
           "  --tolerance X         relative tolerance of every metric (default 0.02 = 2%)\n"
           "  --tolerance M=X       tolerance of metric M (repeatable)\n"
           "  --metrics LIST        flattened summary fields to check (default: completed, rejected,\n"
           "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region load std, cost)\n"
-          "  --out DIR             keep the benchmark outputs in DIR (default: a temporary folder)\n"
+          "  --out DIR             keep the benchmark outputs in DIR (default: a temporary folder,\n"
+          "                        removed at the end)\n"
+          "  --all                 a row for every configuration x metric, not only the changed ones\n"
           "  --update              write the results to BASELINE.csv instead of comparing\n",
           f);
 }
@@ -69,15 +75,16 @@ int cmd_bench_check(int argc, char **argv)
         {"tolerance", required_argument, 0, O_TOL}, {"metrics", required_argument, 0, O_METRICS},
         {"out", required_argument, 0, O_OUT},     {"jobs", required_argument, 0, O_JOBS},
         {"update", no_argument, 0, O_UPDATE},     {"quiet", no_argument, 0, O_QUIET},
-        {"help", no_argument, 0, O_HELP},         {0, 0, 0, 0}};
+        {"all", no_argument, 0, O_ALL},           {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
     const char *spec = NULL, *baseline = NULL, *metrics_arg = NULL;
     const char *tol_name[MAX_METRICS]; /* "METRIC=X" arguments; the name is tol_len chars */
     size_t tol_len[MAX_METRICS];
     double tol_val[MAX_METRICS], tol_all = 0.02;
-    int n_tol = 0, update = 0, c;
-    cli_many_opts m = {"bench", NULL, 0, 1, 0, 0, 0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    int n_tol = 0, update = 0, all_rows = 0, c;
+    cli_many_opts m = {"bench", NULL, 0, 1, 0, 0, 0, 0, 0};
+    cli_opt_begin();
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {
         switch (c) {
         case O_SPEC: spec = optarg; break;
         case O_BASELINE: baseline = optarg; break;
@@ -85,6 +92,7 @@ int cmd_bench_check(int argc, char **argv)
         case O_OUT: m.out_dir = optarg; break;
         case O_UPDATE: update = 1; break;
         case O_QUIET: m.quiet = 1; break;
+        case O_ALL: all_rows = 1; break;
         case O_JOBS:
             if (cli_parse_count("jobs", optarg, 1, 4096, &m.jobs))
                 return 2;
@@ -108,7 +116,7 @@ int cmd_bench_check(int argc, char **argv)
             break;
         }
         case O_HELP: usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return cli_bad_option("bench-check", c, argv, opts);
         }
     }
     if (optind < argc || !spec || !baseline) {
@@ -145,12 +153,14 @@ int cmd_bench_check(int argc, char **argv)
     }
     char tmpdir[] = "/tmp/torta-bench-XXXXXX";
     int own_dir = !m.out_dir;
+    m.temp_out = own_dir; /* progress names no file that is about to be removed */
     if (own_dir && !(m.out_dir = mkdtemp(tmpdir))) {
         fprintf(stderr, "torta-sim: error: cannot create a temporary folder in /tmp\n");
         free(mcopy);
         return 1;
     }
     torta_points pl;
+    memset(&pl, 0, sizeof pl);
     torta_err e = {0};
     torta_point_result *res = NULL;
     int status = 0;
@@ -160,7 +170,6 @@ int cmd_bench_check(int argc, char **argv)
         status = cli_run_points(&pl, &m, &res);
         if (res && torta_sweep_write_results(&pl, res, m.out_dir, "sweep.csv", 1, &e))
             status = cli_fail(&e);
-        torta_points_free(&pl);
     }
     char current[4200];
     snprintf(current, sizeof current, "%s/sweep.csv", m.out_dir);
@@ -172,17 +181,29 @@ int cmd_bench_check(int argc, char **argv)
             fprintf(stderr, "[bench] baseline %s updated\n", baseline);
         }
     } else if (res && status != 2 && status != 130) { /* failed points show as missing */
-        int regressions = 0;
-        printf("### torta-sim benchmark: %s vs %s\n\n", spec, baseline);
-        if (torta_bench_compare(baseline, current, bm, n_m, stdout, &regressions, &e))
+        /* A configuration: every parameter of the spec but the seed; its seeds are pooled. */
+        const char *group_by[64];
+        int ng = 0;
+        for (int k = 0; k < pl.n_params && ng < 64; k++)
+            if (strcmp(pl.params[k], "seed") != 0)
+                group_by[ng++] = pl.params[k];
+        torta_bench_opts bo = {group_by, ng, "seed", all_rows};
+        torta_bench_tally t;
+        printf("### torta-sim benchmark: %s vs %s\n\n"
+               "Per configuration and metric: the mean over the seeds ± the half-width of its 95%% CI "
+               "(Student t); change: the relative change of the mean [95%% CI of the paired, same-seed "
+               "differences], n.s. where that CI includes 0. %s\n\n", spec, baseline,
+               all_rows ? "Every row." : "Only the values that changed (--all: every row).");
+        if (torta_bench_compare(baseline, current, bm, n_m, &bo, stdout, &t, &e))
             status = cli_fail(&e);
-        else if (regressions)
-            status = 1;
-        if (regressions)
+        else if (t.regressions)
+            status = status ? status : 1;
+        if (t.regressions)
             fprintf(stderr, "[bench] %d regression(s) beyond tolerance; if intended, refresh the "
                             "baseline: torta-sim bench-check --spec %s --baseline %s --update\n",
-                    regressions, spec, baseline);
+                    t.regressions, spec, baseline);
     }
+    torta_points_free(&pl);
     free(res);
     free(mcopy);
     if (own_dir) {

@@ -1,25 +1,23 @@
 /* `torta-sim compare`: every scheduler x seed on one topology and workload (worker processes),
- * DIR/compare.csv (scheduler, seed, every summary field) and a table of mean +- 95% CI per
- * metric with the reference scheduler's relative change against each other one. The reference
- * is --reference, else the first scheduler named "torta", else the first listed. */
+ * DIR/compare.csv (scheduler, seed, every summary field), then compare_report.c's table of mean
+ * +- 95% CI per metric with the reference scheduler's paired relative change against each other
+ * one and DIR/compare_stats.csv. The reference is --reference, else the first scheduler named
+ * "torta", else the first listed. Schedulers may carry their own parameters (sched_list.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmds.h"
+#include "cli/compare_report.h"
 #include "cli/many.h"
+#include "cli/opt_error.h"
 #include "cli/run_args.h"
+#include "cli/sched_list.h"
 #include "torta/config.h"
 #include "torta/json.h"
 
 enum { O_SCHEDULERS = 1, O_SEEDS, O_JOBS, O_REFERENCE, O_METRICS, O_RERUN, O_HELP };
-
-static const char *const DEFAULT_METRICS[] = {
-    "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
-    "latency_s.tpot.mean", "latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.e2e.p99",
-    "latency_s.queue.mean", "load_balance.region_load_std", "load_balance.region_load_jain",
-    "cost_usd.total", "switches", "migrations", NULL};
 
 static void usage(FILE *f)
 {
@@ -28,16 +26,23 @@ static void usage(FILE *f)
           "                         [--reference NAME] [--metrics M1,M2,...|all] [--rerun] [run options]\n"
           "\n"
           "Runs every scheduler with every seed (worker processes) into DIR/<scheduler>__s<seed>/,\n"
-          "writes DIR/compare.csv (scheduler, seed, every summary field) and DIR/manifest.csv, and\n"
-          "prints the mean +- 95% confidence interval (Student t) of each metric per scheduler and\n"
-          "the reference scheduler's relative change against each other one.\n"
+          "writes DIR/compare.csv (scheduler, seed, every summary field), DIR/compare_stats.csv\n"
+          "(mean, CI, paired difference, t, p-value per metric) and DIR/manifest.csv, and prints\n"
+          "the mean +- 95% confidence interval (Student t) of each metric per scheduler and the\n"
+          "reference scheduler's relative change against each other one, paired by seed, with its\n"
+          "95% CI and \"n.s.\" where that CI includes 0 (paired t-test, 5% level).\n"
           "\n"
           "  --schedulers LIST  a preset (torta, torta-greedy-micro, skylb), a macro scheduler\n"
-          "                     (with the configured --micro) or macro/micro, e.g. least-loaded/jsq\n"
-          "  --seeds LIST       e.g. 1-5 or 1,2,7 (default: the configured seed)\n"
+          "                     (with the configured --micro) or macro/micro, e.g. least-loaded/jsq;\n"
+          "                     NAME:key=value[,key=value...] gives one scheduler its own settings\n"
+          "                     (as --set; label=L names it), e.g.\n"
+          "                     torta:scheduler.macro_params.policy=p.json,skylb; or FILE.json: a\n"
+          "                     list of {\"name\", \"label\", \"set\": {\"key\": value}}\n"
+          "  --seeds LIST       e.g. 1-5 or 1,2,7 (default: the configured seed; fewer than 5 seeds\n"
+          "                     get a warning: the intervals are wide)\n"
           "  --jobs N           worker processes (default: the number of cores)\n"
-          "  --reference NAME   the scheduler the others are compared with (default: the first\n"
-          "                     named \"torta\", else the first listed)\n"
+          "  --reference NAME   the scheduler (label) the others are compared with (default: the\n"
+          "                     first named \"torta\", else the first listed)\n"
           "  --metrics LIST     flattened summary fields for the table, or all (compare.csv has all)\n"
           "  --rerun            run again the points already complete in DIR\n"
           "other options: as for run (--config, --set, --micro, --trace-format, --duration-s, ...)\n",
@@ -86,143 +91,40 @@ static void free_list(char **l, int n)
     free(l);
 }
 
-static int add_points(const run_args *a, char **scheds, int n_s, const double *seeds, int n_seeds,
+/* Points in scheduler-major order: point s * n_seeds + k is scheduler s with seed k. The
+ * overrides: the common --set values, the scheduler's name, its own parameters, the seed. */
+static int add_points(const run_args *a, const cli_sched_list *sl, const double *seeds, int n_seeds,
                       torta_points *pl, torta_err *e)
 {
     static const char *const params[] = {"scheduler", "seed"};
     int rc = torta_points_init(pl, params, 2, a->config_path, e);
-    char **sets = calloc((size_t)a->n_sets + 4, sizeof *sets);
-    if (!rc && !sets)
-        rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
-    for (int s = 0; !rc && s < n_s; s++) {
+    for (int s = 0; !rc && s < sl->n; s++) {
+        char **sets = calloc((size_t)(a->n_sets + sl->s[s].n_sets) + TORTA_SCHED_MAX_SETS + 2, sizeof *sets);
         int n = a->n_sets;
+        if (!sets) {
+            rc = torta_err_set(e, TORTA_ENOMEM, "out of memory");
+            break;
+        }
         memcpy(sets, a->sets, sizeof *sets * (size_t)n);
-        rc = torta_sched_sets(scheds[s], sets, &n, e);
+        rc = cli_sched_sets(&sl->s[s], sets, &n, e);
         for (int k = 0; !rc && k < n_seeds; k++) {
             char seed_set[64], seed_txt[32], id[400], label[300];
             snprintf(seed_set, sizeof seed_set, "seed=%.0f", seeds[k]);
             snprintf(seed_txt, sizeof seed_txt, "%.0f", seeds[k]);
-            torta_id_sanitize(scheds[s], label, sizeof label);
+            cli_sched_id(sl->s[s].label, label, sizeof label);
             snprintf(id, sizeof id, "%s__s%.0f", label, seeds[k]);
             sets[n] = seed_set;
-            const char *values[] = {scheds[s], seed_txt};
+            const char *values[] = {sl->s[s].label, seed_txt};
             rc = torta_points_add(pl, id, values, (const char *const *)sets, n + 1, a->ro.topology_path,
                                   a->ro.trace_path, a->ro.workload_spec, &a->ro.trace, e);
         }
         for (int k = a->n_sets; k < n; k++)
             free(sets[k]);
+        free(sets);
     }
-    free(sets);
     if (!rc)
         rc = torta_points_validate(pl, e);
     return rc;
-}
-
-/* Per scheduler and metric: the values over the seeds that completed. */
-static double *gather(const torta_points *pl, const torta_point_result *res, cJSON **flat,
-                      const char *sched, const char *metric, int *n)
-{
-    double *x = malloc(sizeof *x * (size_t)(pl->n + 1));
-    *n = 0;
-    for (int i = 0; x && i < pl->n; i++) {
-        if (!flat[i] || strcmp(pl->p[i].values[0], sched) != 0)
-            continue;
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(flat[i], metric);
-        char *end;
-        double d = cJSON_IsString(v) ? strtod(v->valuestring, &end) : NAN;
-        if (cJSON_IsString(v) && *v->valuestring && *end == '\0')
-            x[(*n)++] = d;
-    }
-    (void)res;
-    return x;
-}
-
-static void print_table(const torta_points *pl, const torta_point_result *res, const char *out_dir,
-                        char **scheds, int n_s, int ref, const char *why, const char *const *metrics,
-                        int n_seeds)
-{
-    cJSON **flat = calloc((size_t)pl->n + 1, sizeof *flat);
-    cJSON *first = NULL;
-    for (int i = 0; flat && i < pl->n; i++) {
-        if (res[i].status != TORTA_PT_OK && res[i].status != TORTA_PT_CACHED)
-            continue;
-        char path[4400];
-        cJSON *s = NULL;
-        snprintf(path, sizeof path, "%s/%s/summary.json", out_dir, pl->p[i].id);
-        if (torta_json_read_file(path, &s, NULL) == 0)
-            flat[i] = torta_summary_flatten(s);
-        cJSON_Delete(s);
-        if (!first)
-            first = flat[i];
-    }
-    if (!first) {
-        free(flat);
-        return;
-    }
-    const cJSON *tn = cJSON_GetObjectItemCaseSensitive(first, "topology.name");
-    const cJSON *wl = cJSON_GetObjectItemCaseSensitive(first, "workload");
-    printf("compare: topology %s, workload %s, %d scheduler(s) x %d seed(s); mean +- 95%% CI "
-           "(Student t, n-1 dof)\n", cJSON_IsString(tn) ? tn->valuestring : "?",
-           cJSON_IsString(wl) ? wl->valuestring : "?", n_s, n_seeds);
-    if (n_s > 1)
-        printf("reference: %s (%s); \"%s vs X\" = (%s - X) / X\n", scheds[ref], why, scheds[ref], scheds[ref]);
-    int wm = 30, wc = 24;
-    for (int k = 0; metrics[k]; k++)
-        wm = (int)strlen(metrics[k]) + 2 > wm ? (int)strlen(metrics[k]) + 2 : wm;
-    for (int s = 0; s < n_s; s++)
-        wc = (int)strlen(scheds[s]) + 2 > wc ? (int)strlen(scheds[s]) + 2 : wc;
-    printf("%-*s", wm, "metric");
-    for (int s = 0; s < n_s; s++)
-        printf("%-*s", wc, scheds[s]);
-    for (int s = 0; s < n_s; s++)
-        if (s != ref) {
-            char h[300];
-            snprintf(h, sizeof h, "vs %s", scheds[s]);
-            printf("%-*s", wc > 16 ? (int)strlen(h) + 2 > 16 ? (int)strlen(h) + 2 : 16 : 16, h);
-        }
-    printf("\n");
-    double *mean = calloc((size_t)n_s, sizeof *mean);
-    for (int k = 0; mean && metrics[k]; k++) {
-        printf("%-*s", wm, metrics[k]);
-        for (int s = 0; s < n_s; s++) {
-            int n;
-            double *x = gather(pl, res, flat, scheds[s], metrics[k], &n), half;
-            char cell[128];
-            if (!x || n == 0) {
-                snprintf(cell, sizeof cell, "-");
-                mean[s] = NAN;
-            } else {
-                torta_mean_ci95(x, n, &mean[s], &half);
-                if (n == 1)
-                    snprintf(cell, sizeof cell, "%.5g (n=1)", mean[s]);
-                else
-                    snprintf(cell, sizeof cell, "%.5g +- %.2g", mean[s], half);
-            }
-            free(x);
-            printf("%-*s", wc, cell);
-        }
-        for (int s = 0; s < n_s; s++) {
-            if (s == ref)
-                continue;
-            char h[300], cell[64];
-            snprintf(h, sizeof h, "vs %s", scheds[s]);
-            int w = (int)strlen(h) + 2 > 16 ? (int)strlen(h) + 2 : 16;
-            if (isnan(mean[s]) || isnan(mean[ref]))
-                snprintf(cell, sizeof cell, "-");
-            else if (mean[s] == mean[ref])
-                snprintf(cell, sizeof cell, "0%%");
-            else if (mean[s] == 0)
-                snprintf(cell, sizeof cell, "n/a (X = 0)");
-            else
-                snprintf(cell, sizeof cell, "%+.2f%%", 100 * (mean[ref] - mean[s]) / fabs(mean[s]));
-            printf("%-*s", w, cell);
-        }
-        printf("\n");
-    }
-    free(mean);
-    for (int i = 0; i < pl->n; i++)
-        cJSON_Delete(flat[i]);
-    free(flat);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -236,10 +138,10 @@ int cmd_compare(int argc, char **argv)
     run_args a;
     run_args_init(&a, argc);
     const char *sched_arg = NULL, *seeds_arg = NULL, *reference = NULL, *metrics_arg = NULL;
-    cli_many_opts m = {"compare", NULL, 0, 0, 0, 0, 0};
+    cli_many_opts m = {"compare", NULL, 0, 0, 0, 0, 0, 0, 0};
     int c, status = (!opts || !a.sets || !a.owned) ? 1 : 0;
-    optind = 1;
-    while (!status && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    cli_opt_begin();
+    while (!status && (c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {
         int h = run_args_option(&a, c, optarg);
         if (h < 0)
             status = 2;
@@ -255,7 +157,7 @@ int cmd_compare(int argc, char **argv)
                     status = 2;
                 break;
             case O_HELP: usage(stdout); status = -1; break;
-            default: usage(stderr); status = 2; break;
+            default: status = cli_bad_option("compare", c, argv, opts); break;
             }
         }
     }
@@ -279,12 +181,12 @@ int cmd_compare(int argc, char **argv)
     }
     if (!status)
         status = run_args_finish(&a, "compare");
-    char **scheds = NULL;
-    int n_s = 0, n_seeds = 0, ref = 0;
+    cli_sched_list sl = {NULL, 0};
+    int n_seeds = 0, ref = 0;
     double *seeds = NULL;
     torta_err e = {0};
-    if (!status && !(scheds = split_list("schedulers", sched_arg, &n_s)))
-        status = 2;
+    if (!status && cli_sched_list_parse("schedulers", sched_arg, &sl, &e))
+        status = cli_fail(&e);
     if (!status && seeds_arg && torta_seeds_parse(seeds_arg, &seeds, &n_seeds, &e))
         status = cli_fail(&e);
     if (!status && !seeds_arg) {
@@ -303,13 +205,13 @@ int cmd_compare(int argc, char **argv)
         }
     }
     const char *why = "the first listed; no scheduler is named \"torta\"";
-    for (int s = n_s - 1; !status && s >= 0; s--)
-        if (strcmp(scheds[s], "torta") == 0)
+    for (int s = sl.n - 1; !status && s >= 0; s--)
+        if (strcmp(sl.s[s].name, "torta") == 0)
             ref = s, why = "the first scheduler named \"torta\"";
     if (!status && reference) {
         ref = -1;
-        for (int s = 0; s < n_s; s++)
-            if (strcmp(scheds[s], reference) == 0)
+        for (int s = 0; s < sl.n; s++)
+            if (strcmp(sl.s[s].label, reference) == 0)
                 ref = s;
         why = "--reference";
         if (ref < 0) {
@@ -319,8 +221,8 @@ int cmd_compare(int argc, char **argv)
     }
     const char **metrics = NULL;
     char **mlist = NULL;
-    int n_m = 0;
-    if (!status && metrics_arg && strcmp(metrics_arg, "all") != 0) {
+    int n_m = 0, all = metrics_arg && strcmp(metrics_arg, "all") == 0;
+    if (!status && metrics_arg && !all) {
         if (!(mlist = split_list("metrics", metrics_arg, &n_m)) ||
             !(metrics = calloc((size_t)n_m + 1, sizeof *metrics)))
             status = 2;
@@ -330,7 +232,7 @@ int cmd_compare(int argc, char **argv)
     torta_points pl;
     memset(&pl, 0, sizeof pl);
     torta_point_result *res = NULL;
-    if (!status && add_points(&a, scheds, n_s, seeds, n_seeds, &pl, &e))
+    if (!status && add_points(&a, &sl, seeds, n_seeds, &pl, &e))
         status = cli_fail(&e);
     if (!status) {
         m.out_dir = a.ro.out_dir;
@@ -341,37 +243,18 @@ int cmd_compare(int argc, char **argv)
         int s = cli_fail(&e);
         status = status ? status : s;
     }
-    if (res && !metrics && metrics_arg) { /* all: every numeric column of the first summary */
-        char path[4400];
-        cJSON *s = NULL, *f = NULL;
-        for (int i = 0; i < pl.n && !s; i++) {
-            snprintf(path, sizeof path, "%s/%s/summary.json", m.out_dir, pl.p[i].id);
-            if (res[i].status == TORTA_PT_OK || res[i].status == TORTA_PT_CACHED)
-                torta_json_read_file(path, &s, NULL);
+    if (res) {
+        compare_input in = {&pl, res, m.out_dir, &sl, ref, why, seeds, n_seeds, metrics, all};
+        if (compare_report(&in, &e)) {
+            int s = cli_fail(&e);
+            status = status ? status : s;
         }
-        f = s ? torta_summary_flatten(s) : NULL;
-        int n = cJSON_GetArraySize(f), k = 0;
-        mlist = calloc((size_t)n + 1, sizeof *mlist);
-        metrics = calloc((size_t)n + 1, sizeof *metrics);
-        const cJSON *it, *fields = mlist && metrics ? f : NULL;
-        cJSON_ArrayForEach(it, fields)
-        {
-            char *end;
-            strtod(it->valuestring, &end);
-            if (*it->valuestring && *end == '\0' && strcmp(it->string, "seed") != 0)
-                mlist[k] = strdup(it->string), metrics[k] = mlist[k], k += mlist[k] != NULL;
-        }
-        n_m = k;
-        cJSON_Delete(s);
-        cJSON_Delete(f);
     }
-    if (res)
-        print_table(&pl, res, m.out_dir, scheds, n_s, ref, why, metrics ? metrics : DEFAULT_METRICS, n_seeds);
     free(res);
     torta_points_free(&pl);
     free(metrics);
     free_list(mlist, n_m);
-    free_list(scheds, n_s);
+    cli_sched_list_free(&sl);
     free(seeds);
     free(opts);
     run_args_free(&a);

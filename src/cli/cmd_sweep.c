@@ -9,6 +9,7 @@
 
 #include "cli/cmds.h"
 #include "cli/many.h"
+#include "cli/opt_error.h"
 #include "cli/run_args.h"
 
 enum { O_OUT = 1, O_JOBS, O_LIST, O_RERUN, O_QUIET, O_HELP };
@@ -54,10 +55,10 @@ int cmd_sweep(int argc, char **argv)
         {"list", no_argument, 0, O_LIST},     {"rerun", no_argument, 0, O_RERUN},
         {"quiet", no_argument, 0, O_QUIET},   {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    cli_many_opts m = {"sweep", NULL, 0, 0, 0, 0, 0};
+    cli_many_opts m = {"sweep", NULL, 0, 0, 0, 0, 0, 0, 0};
     int c, list = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    cli_opt_begin();
+    while ((c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {
         switch (c) {
         case O_OUT: m.out_dir = optarg; break;
         case O_JOBS:
@@ -68,7 +69,7 @@ int cmd_sweep(int argc, char **argv)
         case O_RERUN: m.rerun_all = 1; break;
         case O_QUIET: m.quiet = 1; break;
         case O_HELP: usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return cli_bad_option("sweep", c, argv, opts);
         }
     }
     if (optind != argc - 1) {

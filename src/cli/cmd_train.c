@@ -14,6 +14,7 @@
 #include "cli/cmds.h"
 #include "cli/eta.h"
 #include "cli/many.h"
+#include "cli/opt_error.h"
 #include "cli/run_args.h"
 #include "metrics/outdir.h"
 #include "cli/train_pool.h"
@@ -226,8 +227,8 @@ int cmd_train(int argc, char **argv)
     long episodes = 50;
     int jobs = 1;
     int c, status = (!opts || !a.sets) ? 1 : 0;
-    optind = 1;
-    while (!status && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    cli_opt_begin();
+    while (!status && (c = getopt_long(argc, argv, CLI_OPTSTRING, opts, NULL)) != -1) {
         int h = run_args_option(&a, c, optarg);
         if (h < 0) {
             status = 2;
@@ -261,7 +262,7 @@ int cmd_train(int argc, char **argv)
                        "see torta-sim --help, docs/torta.md (macro) and docs/micro.md (micro)\n");
                 status = -1;
                 break;
-            default: status = 2; break;
+            default: status = cli_bad_option("train", c, argv, opts); break;
             }
         }
     }

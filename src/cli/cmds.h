@@ -10,6 +10,7 @@ int cmd_bench_check(int argc, char **argv); /* cmd_bench.c: benchmark sweep vs a
 int cmd_capacity(int argc, char **argv);    /* cmd_capacity.c: saturation throughput per server type */
 int cmd_rerun(int argc, char **argv);       /* cmd_rerun.c: repeat a run from its output folder */
 int cmd_bound(int argc, char **argv);       /* cmd_bound.c: the perfect-foresight cost bound (LP) */
+int cmd_capacity_search(int argc, char **argv); /* cmd_capacity_search.c: max rate within an SLO */
 
 /* Installs the SIGINT/SIGTERM handler; the flag is set when one arrives. */
 volatile int *cli_stop_flag(void);

@@ -1,5 +1,5 @@
 /* torta-sim: command-line entry point. Subcommands: run (the default), train, compare, sweep,
- * bench-check, capacity, bound, rerun, ot; plus --help, --version and --list-schedulers. Only
+ * bench-check, capacity, capacity-search, bound, rerun, ot; plus --help, --version and --list-schedulers. Only
  * this layer prints or exits. */
 #include <gsl/gsl_errno.h>
 #include <signal.h>
@@ -43,6 +43,8 @@ static void usage(FILE *f)
           "       torta-sim sweep SPEC.json --out DIR [--jobs N]                    (sweep --help)\n"
           "       torta-sim bench-check --spec SPEC.json --baseline FILE.csv [--tolerance X] (bench-check --help)\n"
           "       torta-sim capacity --topology FILE (--trace FILE | --workload SPEC) [--csv]  (capacity --help)\n"
+          "       torta-sim capacity-search --topology FILE (--trace FILE | --workload SPEC) --schedulers A,B,...\n"
+          "                         --slo ttft_p95=2,tpot_p95=0.2 --out DIR [--seeds 1-3]  (capacity-search --help)\n"
           "       torta-sim rerun DIR [--out NEW]     (repeat a run from its output folder)\n"
           "       torta-sim bound --topology FILE (--trace FILE | --workload SPEC) [--out DIR] (bound --help)\n"
           "       torta-sim ot --cost M.csv --source a.csv --target b.csv --reg E [--unbalanced RHO] [--exact]\n"
@@ -182,6 +184,8 @@ int main(int argc, char **argv)
         return cmd_bench_check(argc - 1, argv + 1);
     if (strcmp(a, "capacity") == 0)
         return cmd_capacity(argc - 1, argv + 1);
+    if (strcmp(a, "capacity-search") == 0)
+        return cmd_capacity_search(argc - 1, argv + 1);
     if (strcmp(a, "rerun") == 0)
         return cmd_rerun(argc - 1, argv + 1);
     if (strcmp(a, "run") == 0)

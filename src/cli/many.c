@@ -120,9 +120,9 @@ int cli_run_points(const torta_points *pl, const cli_many_opts *m, torta_point_r
         int cached = 0;
         for (int i = 0; i < pl->n; i++)
             cached += res[i].status == TORTA_PT_CACHED;
-        if (!rc && !m->quiet)
+        if (!rc && !m->quiet && !m->batch)
             fprintf(stderr, "[%s] %d points, %d already complete in %s, %d to run\n", m->what, pl->n,
-                    cached, m->out_dir, pl->n - cached);
+                    cached, m->temp_out ? "a temporary folder" : m->out_dir, pl->n - cached);
         if (!rc)
             rc = torta_sweep_run_local(pl, &o, res, &e);
     }
@@ -133,13 +133,19 @@ int cli_run_points(const torta_points *pl, const cli_many_opts *m, torta_point_r
     int count[TORTA_PT_INTERRUPTED + 1] = {0};
     for (int i = 0; i < pl->n; i++)
         count[res[i].status]++;
-    if (torta_sweep_write_manifest(pl, res, m->out_dir, &e)) {
+    if (!m->batch && torta_sweep_write_manifest(pl, res, m->out_dir, &e)) {
         free(res);
         return cli_fail(&e);
     }
-    fprintf(stderr, "[%s] %d points: %d ran, %d cached, %d failed, %d interrupted, %d not run; "
-                    "see %s/manifest.csv\n", m->what, pl->n, count[TORTA_PT_OK], count[TORTA_PT_CACHED],
-            count[TORTA_PT_FAILED], count[TORTA_PT_INTERRUPTED], count[TORTA_PT_PENDING], m->out_dir);
+    if (m->temp_out)
+        fprintf(stderr, "[%s] %d points: %d ran, %d cached, %d failed, %d interrupted, %d not run "
+                        "(in a temporary folder)\n",
+                m->what, pl->n, count[TORTA_PT_OK], count[TORTA_PT_CACHED], count[TORTA_PT_FAILED],
+                count[TORTA_PT_INTERRUPTED], count[TORTA_PT_PENDING]);
+    else if (!m->batch)
+        fprintf(stderr, "[%s] %d points: %d ran, %d cached, %d failed, %d interrupted, %d not run; "
+                        "see %s/manifest.csv\n", m->what, pl->n, count[TORTA_PT_OK], count[TORTA_PT_CACHED],
+                count[TORTA_PT_FAILED], count[TORTA_PT_INTERRUPTED], count[TORTA_PT_PENDING], m->out_dir);
     *res_out = res;
     if (*o.stop_flag || count[TORTA_PT_INTERRUPTED] || count[TORTA_PT_PENDING])
         return 130;

@@ -12,6 +12,9 @@ typedef struct cli_many_opts {
     int rerun_all;        /* ignore complete outputs of an earlier invocation */
     int quiet;            /* progress only for failures */
     int mpi, rank;        /* from cli_mpi_begin */
+    int temp_out;         /* out_dir is temporary (removed at the end): name no file in it */
+    int batch;            /* one batch of several (capacity-search): no count or tally lines,
+                           * no manifest.csv (the caller writes one for all batches) */
 } cli_many_opts;
 
 /* Runs the points, writes manifest.csv (rank 0). Returns the exit status: 0 all complete,

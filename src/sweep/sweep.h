@@ -153,6 +153,10 @@ int torta_sweep_run_mpi(const torta_points *pl, const torta_sweep_opts *o, torta
 cJSON *torta_summary_flatten(const cJSON *summary);
 /* Shortest text that reads back as exactly x ("12", "0.1", "nan"). */
 void torta_fmt_num(double x, char *buf, size_t n);
+/* Writes path through path.tmp-PID + rename: fill(f, ud, e) writes the contents and returns 0
+ * or a TORTA_E* code. */
+int torta_table_write(const char *path, int (*fill)(FILE *, void *, torta_err *), void *ud,
+                      torta_err *e);
 /* Writes s CSV-quoted when needed. */
 void torta_csv_cell(FILE *f, const char *s);
 
@@ -183,6 +187,24 @@ void torta_csv_free(torta_csv *t);
  * *half = NAN when n < 2. */
 void torta_mean_ci95(const double *x, int n, double *mean, double *half);
 
+/* A paired comparison of two schedulers (or two versions) over the same seeds: the differences
+ * d_i = a_i - b_i, their mean, the 95% confidence interval of the mean (Student t, n-1 degrees
+ * of freedom) and the two-sided paired t-test of "mean difference = 0". */
+typedef struct torta_paired {
+    int n;             /* pairs */
+    double mean_a, mean_b;
+    double diff;       /* mean of a_i - b_i (= mean_a - mean_b) */
+    double sd;         /* sample standard deviation of the differences; NAN when n < 2 */
+    double half;       /* t(0.975, n-1) * sd / sqrt(n): the CI is diff +- half; NAN when n < 2 */
+    double t;          /* diff / (sd / sqrt(n)); +-INFINITY when sd = 0 < |diff|, 0 when every
+                        * difference is 0, NAN when n < 2 */
+    double p;          /* two-sided p-value, P(|T| >= |t|), T ~ Student t(n-1); NAN when n < 2 */
+} torta_paired;
+void torta_paired_t(const double *a, const double *b, int n, torta_paired *r);
+/* 1 when the 95% CI of the mean difference excludes 0 (equivalently p < 0.05), 0 when it
+ * includes 0 (not significant), -1 when it cannot be said (n < 2). */
+int torta_paired_significant(const torta_paired *r);
+
 /* ---- benchmark check (bench.c) --------------------------------------------------------- */
 
 typedef struct torta_bench_metric {
@@ -193,11 +215,33 @@ typedef struct torta_bench_metric {
 
 /* The direction of a metric, guessed from its name (latency/cost/rejected/std/cv: lower). */
 int torta_bench_direction(const char *metric);
-/* Compares two result CSVs (sweep.csv format) point by point on the given metrics and writes a
- * Markdown table (point, metric, baseline, now, change, verdict) to md. *regressions counts
- * changes beyond tolerance in the bad direction, and points missing on either side. */
+/* How torta_bench_compare groups and shows the points. */
+typedef struct torta_bench_opts {
+    const char *const *group_by; /* parameter columns naming a configuration (topology, workload,
+                                  * scheduler, set keys): its points (the seeds) are pooled */
+    int n_group_by;              /* 0: every point is a configuration of its own */
+    const char *seed_col;        /* "seed": shortens a configuration's label to its point id
+                                  * without "__s<seed>"; NULL: labels join the group_by values */
+    int all_rows;                /* 1: a row per configuration x metric; 0: only the rows that
+                                  * changed, regressed or cannot be compared */
+} torta_bench_opts;
+
+typedef struct torta_bench_tally {
+    int values;        /* configuration x metric comparisons */
+    int configs;       /* configurations compared */
+    int regressions;   /* beyond tolerance in the bad direction, not comparable, points missing */
+    int improvements;  /* beyond tolerance in the good direction */
+    int changed;       /* any other difference (within tolerance) */
+} torta_bench_tally;
+
+/* Compares two result CSVs (sweep.csv format) on the given metrics, pooled per configuration:
+ * the mean over its seeds now against the baseline's, with the 95% CI of each and the paired
+ * (by point) CI of the change, and writes a Markdown table (configuration, metric, baseline,
+ * now, change, tolerance, verdict) and a one-line total to md. The verdict uses the relative
+ * change of the mean against the tolerance; a point missing on either side is a regression of
+ * its own. */
 int torta_bench_compare(const char *baseline_csv, const char *current_csv,
-                        const torta_bench_metric *m, int n_m, FILE *md, int *regressions,
-                        torta_err *e);
+                        const torta_bench_metric *m, int n_m, const torta_bench_opts *o, FILE *md,
+                        torta_bench_tally *t, torta_err *e);
 
 #endif

@@ -133,6 +133,12 @@ static int write_atomic(const char *path, int (*fill)(FILE *, void *, torta_err 
     return rc;
 }
 
+int torta_table_write(const char *path, int (*fill)(FILE *, void *, torta_err *), void *ud,
+                      torta_err *e)
+{
+    return write_atomic(path, fill, ud, e);
+}
+
 typedef struct table_ctx {
     const torta_points *pl;
     const torta_point_result *res;

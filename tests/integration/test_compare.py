@@ -1,8 +1,13 @@
 """torta-sim compare on a small case (two schedulers, two seeds): compare.csv holds exactly the
 summaries of the individual runs (each redone alone with torta-sim run), the printed table holds
-their means, Student-t 95% half-widths and the reference's relative changes, the reference rule
-(--reference, else first named "torta", else first listed) is stated, one seed prints n=1, and
-bad scheduler names exit 2 with a clear message."""
+their means, Student-t 95% half-widths and the reference's relative changes with the paired CI,
+the reference rule (--reference, else first named "torta", else first listed) is stated, fewer
+than 5 seeds are warned about, one seed prints n=1, and bad scheduler names exit 2 with a clear
+message. With five seeds and one scheduler run twice with different parameters
+(NAME:key=value, or a JSON file): different fingerprints, and compare_stats.csv's paired
+differences, CIs, t and p-values equal the ones computed here by hand (t(0.975, 4) = 2.776445,
+the closed-form tail of Student's t with 4 degrees of freedom); "n.s." marks exactly the changes
+whose CI includes 0. Unknown options of the many-runs subcommands are one-line errors."""
 import csv
 import json
 import math
@@ -18,6 +23,7 @@ TOPO = os.path.join(SRC, "topologies/Abilene.gml")
 TRACE = os.path.join(SRC, "traces/AzureLLMInferenceTrace_conv.csv")
 COMMON = ["--topology", TOPO, "--trace", TRACE, "--duration-s", "300"]
 T_975_1 = 12.706204736174698  # Student t quantile, 1 degree of freedom
+T_975_4 = 2.7764451051977987  # 4 degrees of freedom
 results = []
 
 
@@ -49,6 +55,18 @@ def table_row(stdout, metric):
         if line.startswith(metric + " "):
             return line
     return ""
+
+
+def t4_two_sided_p(t):
+    """P(|T| >= t) for Student's t with 4 degrees of freedom (closed form of its tail)."""
+    t = abs(t)
+    return 2 * (0.5 - t / (2 * math.sqrt(4 + t * t)) * (1 + 2 / (4 + t * t)))
+
+
+def change_cell(line):
+    """The last 'vs' cell of a table row: (change, lo, hi, n.s.) in percent."""
+    m = re.search(r"([-+][0-9.]+)% \[([-+][0-9.]+), ([-+][0-9.]+)\]( n\.s\.)?\s*$", line)
+    return (float(m.group(1)), float(m.group(2)), float(m.group(3)), bool(m.group(4))) if m else None
 
 
 def main():
@@ -99,10 +117,17 @@ def main():
                 abs(float(c[0]) - m) <= 1e-4 * abs(m) + 1e-12 and abs(float(c[1]) - h) <= 0.05 * h + 1e-12
                 for c, m, h in zip(cells, means, halves))
             check(f"table {metric}: mean +- t*s/sqrt(n)", ok, (line, means, halves))
-            rel = re.search(r"([-+][0-9.]+)%\s*$", line)
+            cell = change_cell(line)
             want = 100 * (means[0] - means[1]) / abs(means[1])
-            check(f"table {metric}: relative change of the reference",
-                  rel is not None and abs(float(rel.group(1)) - want) < 0.006, (line, want))
+            d = [runs[(scheds[0], k)][metric] - runs[(scheds[1], k)][metric] for k in ("1", "2")]
+            half = T_975_1 * abs(d[0] - d[1]) / 2  # t * (|d1 - d2| / sqrt(2)) / sqrt(2)
+            lo, hi = 100 * (sum(d) / 2 - half) / abs(means[1]), 100 * (sum(d) / 2 + half) / abs(means[1])
+            check(f"table {metric}: relative change of the reference [paired CI] and n.s. iff it holds 0",
+                  cell is not None and abs(cell[0] - want) < 0.006 and abs(cell[1] - lo) < 0.006 and
+                  abs(cell[2] - hi) < 0.006 and cell[3] == (lo <= 0 <= hi), (line, want, lo, hi))
+        check("fewer than 5 seeds: a warning on stderr and in the table",
+              "fewer than 5 seeds (2): intervals are wide" in p.stderr and
+              "warning: fewer than 5 seeds (2): intervals are wide" in out_txt, (p.stderr[-300:], out_txt[:500]))
 
         # resumed: a second compare reuses the complete points and prints the same table
         p2 = subprocess.run([SIM, "compare", *COMMON, "--schedulers", ",".join(scheds), "--seeds", "1-2",
@@ -145,6 +170,82 @@ def main():
               "point torta__s" in p8.stderr and "--slot-s 60" in p8.stderr, p8.stderr[-400:])
         check("... and nothing runs or is written", not os.path.exists(os.path.join(tmp, "nofit")))
 
+
+        # five seeds; one scheduler twice, with its own parameter: a paired t-test checked by hand
+        five = os.path.join(tmp, "five")
+        base, b4 = "least-loaded/jsq", "least-loaded/jsq:server.max_batch=4"
+        p8 = subprocess.run([SIM, "compare", *COMMON, "--schedulers", f"{base},{b4}", "--seeds", "1-5",
+                             "--jobs", "2", "--out", five], capture_output=True, text=True)
+        check("five seeds, per-scheduler parameter: exit 0", p8.returncode == 0, p8.stderr[-500:])
+        check("five seeds: no warning", "fewer than 5 seeds" not in p8.stderr + p8.stdout, p8.stderr[-300:])
+        rows8 = list(csv.DictReader(open(os.path.join(five, "compare.csv"), newline="")))
+        fp = {(r["scheduler"], r["seed"]): r["fingerprint"] for r in rows8}
+        check("the labels are the scheduler column", sorted({r["scheduler"] for r in rows8}) == sorted([base, b4]),
+              {r["scheduler"] for r in rows8})
+        check("same scheduler, other parameter: other fingerprints",
+              all(fp[(base, k)] != fp[(b4, k)] for k in "12345"), fp)
+        cfg = json.load(open(os.path.join(five, "least-loaded+jsq_server.max_batch=4__s1", "config.json")))
+        check("the parameter reached the runs of that scheduler only", cfg["server"]["max_batch"] == 4 and
+              json.load(open(os.path.join(five, "least-loaded+jsq__s1", "config.json")))["server"]["max_batch"] != 4)
+        stats = {(r["metric"], r["scheduler"]): r for r in
+                 csv.DictReader(open(os.path.join(five, "compare_stats.csv"), newline=""))}
+        n_sig = n_ns = 0
+        for metric in ("latency_s.e2e.mean", "latency_s.ttft.mean", "latency_s.tpot.mean", "latency_s.queue.mean",
+                       "load_balance.region_load_std", "cost_usd.total"):
+            a = [float(r[metric]) for r in rows8 if r["scheduler"] == base]  # the reference: first listed
+            b = [float(r[metric]) for r in rows8 if r["scheduler"] == b4]
+            d = [x - y for x, y in zip(a, b)]
+            md = sum(d) / 5
+            sd = math.sqrt(sum((x - md) ** 2 for x in d) / 4)
+            half = T_975_4 * sd / math.sqrt(5)
+            t = md / (sd / math.sqrt(5))
+            r = stats[(metric, b4)]
+            close = lambda got, want: abs(float(got) - want) <= 1e-9 * max(1.0, abs(want))
+            check(f"compare_stats.csv {metric}: paired mean, CI, t, p by hand",
+                  r["n_pairs"] == "5" and close(r["diff_mean"], md) and close(r["diff_ci95_lo"], md - half) and
+                  close(r["diff_ci95_hi"], md + half) and close(r["t"], t) and
+                  abs(float(r["p_value"]) - t4_two_sided_p(t)) < 1e-9 and
+                  close(r["rel_change"], md / abs(sum(b) / 5)), (r, md, half, t, t4_two_sided_p(t)))
+            sig = not (md - half <= 0 <= md + half)
+            check(f"compare_stats.csv {metric}: significant iff the CI excludes 0", r["significant"] ==
+                  ("yes" if sig else "no") and (float(r["p_value"]) < 0.05) == sig, r)
+            cell = change_cell(table_row(p8.stdout, metric))
+            check(f"table {metric}: n.s. exactly when not significant", cell is not None and cell[3] == (not sig),
+                  table_row(p8.stdout, metric))
+            n_sig += sig
+            n_ns += not sig
+        check("the case holds both significant and n.s. differences", n_sig > 0 and n_ns > 0, (n_sig, n_ns))
+        check("the reference's own row has no comparison", stats[("latency_s.e2e.mean", base)]["p_value"] == "")
+
+        # the same two schedulers from a JSON file, with a label
+        spec = os.path.join(tmp, "scheds.json")
+        json.dump([base, {"name": base, "label": "batch4", "set": {"server.max_batch": 4}}], open(spec, "w"))
+        p9 = subprocess.run([SIM, "compare", *COMMON, "--schedulers", spec, "--seeds", "1", "--out",
+                             os.path.join(tmp, "file")], capture_output=True, text=True)
+        rows9 = {r["scheduler"]: r for r in csv.DictReader(open(os.path.join(tmp, "file", "compare.csv"), newline=""))}
+        check("--schedulers FILE.json: labels, the same runs as NAME:key=value", p9.returncode == 0 and
+              rows9["batch4"]["fingerprint"] == fp[(b4, "1")] and rows9[base]["fingerprint"] == fp[(base, "1")],
+              (p9.stderr[-300:], rows9.keys()))
+        for bad_list, want in [("least-loaded:seed=3", "seed cannot be a per-scheduler parameter"),
+                               ("server.max_batch=4,least-loaded", '"server.max_batch=4" is not a scheduler name'),
+                               ("least-loaded:server.max_btch=4", "max_btch"),
+                               ("least-loaded:label=x,least-loaded/jsq:label=x", '"x" is listed twice')]:
+            q = subprocess.run([SIM, "compare", *COMMON, "--schedulers", bad_list, "--out", os.path.join(tmp, "bad")],
+                               capture_output=True, text=True)
+            check(f"bad per-scheduler list {bad_list!r}: exit 2 naming it", q.returncode == 2 and want in q.stderr
+                  and not os.path.exists(os.path.join(tmp, "bad")), q.stderr)
+
+        # one-line errors for unknown options
+        for sub in ("train", "compare", "sweep", "bench-check", "capacity-search"):
+            q = subprocess.run([SIM, sub, "--bogus-option"], capture_output=True, text=True)
+            check(f"{sub} --bogus-option: one line, exit 2", q.returncode == 2 and q.stderr ==
+                  f"torta-sim {sub}: unknown option --bogus-option; see torta-sim {sub} --help\n", q.stderr)
+        q = subprocess.run([SIM, "compare", *COMMON, "--seeds"], capture_output=True, text=True)
+        check("a missing value: one line", q.returncode == 2 and q.stderr ==
+              "torta-sim compare: option --seeds needs a value; see torta-sim compare --help\n", q.stderr)
+        q = subprocess.run([SIM, "compare", *COMMON, "--s", "1"], capture_output=True, text=True)
+        check("an ambiguous abbreviation: one line naming the candidates", q.returncode == 2 and
+              q.stderr.startswith("torta-sim compare: ambiguous option --s (") and q.stderr.count("\n") == 1, q.stderr)
     print(f"{sum(results)}/{len(results)} checks passed")
     return 0 if all(results) else 1
 

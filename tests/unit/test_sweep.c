@@ -264,6 +264,68 @@ START_TEST(ci95_is_student_t)
 }
 END_TEST
 
+START_TEST(paired_t_test_by_hand)
+{
+    /* differences 0.2, 0.6, -0.1, 0.4, 0.7: mean 0.36, sd 0.3209361, t = 2.5082389 with 4 dof;
+     * t(0.975, 4) = 2.7764451; p = 2 P(T4 > t) = 0.0661816 (closed form of the t(4) tail) */
+    double a[] = {10.2, 11.1, 9.8, 10.5, 10.9}, b[] = {10.0, 10.5, 9.9, 10.1, 10.2};
+    torta_paired p;
+    torta_paired_t(a, b, 5, &p);
+    ck_assert_int_eq(p.n, 5);
+    ck_assert_double_eq_tol(p.diff, 0.36, 1e-12);
+    ck_assert_double_eq_tol(p.sd, 0.32093613071762445, 1e-12);
+    ck_assert_double_eq_tol(p.t, 2.5082388514498235, 1e-9);
+    ck_assert_double_eq_tol(p.half, 2.7764451052 * 0.32093613071762445 / sqrt(5.0), 1e-8);
+    ck_assert_double_eq_tol(p.p, 0.06618163508633734, 1e-8);
+    ck_assert_int_eq(torta_paired_significant(&p), 0); /* the CI [-0.04, 0.76] includes 0 */
+    double c[] = {10.3, 11.2, 9.95, 10.6, 11.0}; /* differences 0.3, 0.7, 0.05, 0.5, 0.8 */
+    torta_paired_t(c, b, 5, &p);
+    ck_assert_int_eq(torta_paired_significant(&p), 1);
+    ck_assert(p.p < 0.05);
+    torta_paired_t(b, b, 5, &p); /* identical: no difference at all */
+    ck_assert_double_eq(p.t, 0.0);
+    ck_assert_double_eq(p.p, 1.0);
+    ck_assert_int_eq(torta_paired_significant(&p), 0);
+    torta_paired_t(a, b, 1, &p);
+    ck_assert_int_eq(torta_paired_significant(&p), -1);
+    ck_assert(isnan(p.p));
+}
+END_TEST
+
+START_TEST(bench_pools_seeds)
+{
+    char base[128], cur[128];
+    snprintf(base, sizeof base, "%s/pbase.csv", tmpdir);
+    snprintf(cur, sizeof cur, "%s/pcur.csv", tmpdir);
+    write_file("pbase.csv", "point,scheduler,seed,latency_s.e2e.mean\n"
+                            "a__s1,a,1,10\na__s2,a,2,12\nb__s1,b,1,5\nb__s2,b,2,5\n");
+    write_file("pcur.csv", "point,scheduler,seed,latency_s.e2e.mean\n"
+                           "a__s1,a,1,11\na__s2,a,2,13.2\nb__s1,b,1,5\nb__s2,b,2,5\n");
+    torta_bench_metric m = {"latency_s.e2e.mean", 0.02, -1};
+    const char *group[] = {"scheduler"};
+    torta_bench_opts o = {group, 1, "seed", 0};
+    torta_bench_tally t;
+    torta_err e = {0};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *md = open_memstream(&text, &len);
+    ck_assert_int_eq(torta_bench_compare(base, cur, &m, 1, &o, md, &t, &e), 0);
+    fclose(md);
+    /* a: mean 11 -> 12.1 (+10%); paired differences 1, 1.2: half-width t(0.975,1) * 0.1 = 1.2706,
+     * so the change is [-1.55%, +21.55%] of 11: not significant with two seeds, yet beyond 2% */
+    ck_assert_msg(strstr(text, "| a | latency_s.e2e.mean | 11 ± 13 | 12.1 ± 14 | +10.00% [-1.55, +21.55] "
+                               "n.s. | 2% | **REGRESSION** |") != NULL, "%s", text);
+    ck_assert_ptr_null(strstr(text, "| b |"));
+    ck_assert_int_eq(t.values, 2);
+    ck_assert_int_eq(t.configs, 2);
+    ck_assert_int_eq(t.regressions, 1);
+    ck_assert_msg(strstr(text, "2 values (2 configurations x 1 metrics, each the mean over its seeds): "
+                               "1 regression, 0 improvements, 0 other changes within tolerance.") != NULL,
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(csv_round_trip_with_quotes)
 {
     char path[128];
@@ -315,10 +377,12 @@ START_TEST(bench_verdicts)
     char *text = NULL;
     size_t len = 0;
     FILE *md = open_memstream(&text, &len);
-    int reg = -1;
     torta_err e = {0};
-    ck_assert_int_eq(torta_bench_compare(base, cur, m, 3, md, &reg, &e), 0);
+    torta_bench_opts all = {NULL, 0, NULL, 1}, changes = {NULL, 0, NULL, 0};
+    torta_bench_tally t;
+    ck_assert_int_eq(torta_bench_compare(base, cur, m, 3, &all, md, &t, &e), 0);
     fclose(md);
+    int reg = t.regressions;
     /* p1: +1% e2e within 2%, cost -20% better; p2: +5% e2e and 1 fewer completed are regressions;
      * p3 missing now, p4 not in the baseline */
     ck_assert_msg(reg == 4, "%d regressions in\n%s", reg, text);
@@ -328,17 +392,29 @@ START_TEST(bench_verdicts)
     ck_assert_ptr_nonnull(strstr(text, "| p2 | requests.completed | 100 | 99 | -1.00% | 0% | **REGRESSION** |"));
     ck_assert_ptr_nonnull(strstr(text, "| p3 | (all) |"));
     ck_assert_ptr_nonnull(strstr(text, "| p4 | (all) |"));
+    ck_assert_ptr_nonnull(strstr(text, "| p1 | requests.completed | 100 | 100 | +0.00% | 0% | ok |"));
+    free(text);
+    /* changes only: the unchanged value is not shown; the total counts it */
+    md = open_memstream(&text, &len);
+    ck_assert_int_eq(torta_bench_compare(base, cur, m, 3, &changes, md, &t, &e), 0);
+    fclose(md);
+    ck_assert_ptr_null(strstr(text, "| p1 | requests.completed |"));
+    ck_assert_ptr_nonnull(strstr(text, "| p1 | latency_s.e2e.mean | 10 | 10.1 | +1.00% | 2% | ok |"));
+    ck_assert_msg(strstr(text, "6 values (2 points x 3 metrics): 4 regressions, 1 improvement, 1 other "
+                               "change within tolerance.") != NULL, "%s", text);
     free(text);
     m[0].tolerance = 0.10;
     m[1].tolerance = 0.05;
     md = open_memstream(&text, &len);
-    ck_assert_int_eq(torta_bench_compare(base, base, m, 3, md, &reg, &e), 0);
+    ck_assert_int_eq(torta_bench_compare(base, base, m, 3, &changes, md, &t, &e), 0);
     fclose(md);
-    ck_assert_int_eq(reg, 0);
+    ck_assert_int_eq(t.regressions, 0);
+    ck_assert_msg(strstr(text, "No value changed (--all prints every row).") != NULL &&
+                  strstr(text, "| point |") == NULL, "%s", text);
     free(text);
     torta_bench_metric bad = {"latency_s.nope", 0.1, -1};
     md = open_memstream(&text, &len);
-    ck_assert_int_eq(torta_bench_compare(base, cur, &bad, 1, md, &reg, &e), TORTA_EINPUT);
+    ck_assert_int_eq(torta_bench_compare(base, cur, &bad, 1, &all, md, &t, &e), TORTA_EINPUT);
     fclose(md);
     free(text);
     ck_assert_ptr_nonnull(strstr(e.msg, "metric \"latency_s.nope\": not a column"));
@@ -359,6 +435,8 @@ int main(void)
     tcase_add_test(tc, ci95_is_student_t);
     tcase_add_test(tc, csv_round_trip_with_quotes);
     tcase_add_test(tc, bench_verdicts);
+    tcase_add_test(tc, paired_t_test_by_hand);
+    tcase_add_test(tc, bench_pools_seeds);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
