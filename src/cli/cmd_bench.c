@@ -19,7 +19,7 @@ enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIE
 static const char *const DEFAULT_METRICS[] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
     "latency_s.tpot.mean", "latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.e2e.p99",
-    "load_balance.region_load_std", "cost_usd.total", NULL};
+    "load_balance.region_load_std", "cost_usd.total", "slo.attainment", "kv.preemptions", NULL};
 
 #define MAX_METRICS 256
 
@@ -40,7 +40,8 @@ static void usage(FILE *f)
           "  --tolerance X         relative tolerance of every metric (default 0.02 = 2%)\n"
           "  --tolerance M=X       tolerance of metric M (repeatable)\n"
           "  --metrics LIST        flattened summary fields to check (default: completed, rejected,\n"
-          "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region load std, cost)\n"
+          "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region load std, cost,\n"
+          "                        SLO attainment, KV preemptions)\n"
           "  --out DIR             keep the benchmark outputs in DIR (default: a temporary folder,\n"
           "                        removed at the end)\n"
           "  --all                 a row for every configuration x metric, not only the changed ones\n"

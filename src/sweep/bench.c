@@ -15,8 +15,9 @@ int torta_bench_direction(const char *m)
 {
     static const char *const lower[] = {"latency_s.", "cost_usd.", "rejected", "_std", "_cv",
                                         "switches", "migrations", "egress_bytes", "in_flight",
-                                        "time_avg_in_system", NULL};
-    static const char *const higher[] = {"completed", "jain", NULL};
+                                        "time_avg_in_system", "preemptions", "server_starts",
+                                        "server_stops", NULL};
+    static const char *const higher[] = {"completed", "jain", "attainment", NULL};
     for (int i = 0; lower[i]; i++)
         if (strstr(m, lower[i]))
             return -1;
