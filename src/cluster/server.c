@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cluster/server_prefix.h"
 #include "core/sim.h"
 
 static double kv_need(const torta_request *r)
@@ -163,6 +164,7 @@ void torta_server_free(torta_server *sv)
 {
     free(sv->heap);
     free(sv->last_used);
+    torta_prefix_free(sv);
     sv->heap = NULL;
     sv->last_used = NULL;
 }
@@ -324,6 +326,10 @@ static torta_request *admit_head(torta_sim *sim, int s)
         r->admit_s = sim->now;
         r->switch_s = sv->load_total_s - r->load_mark_s;
         r->prefilled = 0;
+        if (sv->prefix) { /* the prompt's cached prefix counts as prefilled already */
+            torta_prefix_admit(sim, s, r);
+            r->prefilled = r->cached_tokens;
+        }
     }
     return r;
 }
@@ -376,10 +382,17 @@ static int schedule_prefill(torta_sim *sim, int s, double dur, uint64_t tok_iter
     return schedule(sim, s, dur, EV_SERVER, e);
 }
 
-static void stamp_first_tokens(torta_sim *sim, int32_t ri, double t)
+/* The prefills of the chain from ri end at t: first tokens, and their blocks join the server's
+ * prefix cache then. */
+static int stamp_first_tokens(torta_sim *sim, int s, int32_t ri, double t, torta_err *e)
 {
-    for (; ri >= 0; ri = sim->req[ri].next)
+    int rc = 0;
+    for (; ri >= 0 && !rc; ri = sim->req[ri].next) {
         sim->req[ri].first_token_s = t;
+        if (sim->servers[s].prefix)
+            rc = torta_prefix_prefilled(sim, s, ri, t, e);
+    }
+    return rc;
 }
 
 /* Appends ri to a list chained through `next`. */
@@ -412,7 +425,8 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
             break;
         if (ok != 1)
             return ok == 2 ? 0 : ok;
-        if (limit > 0 && r->generated == 0 && prompt > 0 && prompt + r->input_tokens > limit) {
+        if (limit > 0 && r->generated == 0 && prompt > 0 &&
+            prompt + r->input_tokens - (sv->prefix ? torta_prefix_cached_tokens(sim, s, r) : 0) > limit) {
             at_limit = 1;
             break;
         }
@@ -421,10 +435,11 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
         if (r->generated > 0) {
             rc = join_resumed(sv, r, ri, i);
         } else {
-            double in = r->input_tokens;
-            prompt += in;
-            sv->pre_p += in;
-            sv->pre_q += in * in;
+            /* After k cached tokens, attention over c new ones counts c (2k + c), as a chunk. */
+            double k = r->prefilled, c = r->input_tokens - r->prefilled;
+            prompt += c;
+            sv->pre_p += c;
+            sv->pre_q += c * (2 * k + c);
             rc = prefill_done(sv, r, ri, tok_iter);
             chain(sim, &first, &last, ri);
         }
@@ -434,8 +449,8 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
     if (sv->pre_n > 0) {
         double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
-        stamp_first_tokens(sim, first, sim->now + dur);
-        return schedule_prefill(sim, s, dur, tok_iter, !at_limit, e);
+        int rc = stamp_first_tokens(sim, s, first, sim->now + dur, e);
+        return rc ? rc : schedule_prefill(sim, s, dur, tok_iter, !at_limit, e);
     }
     if (sv->dec_b > 0) {
         set_decode(sv, i, sv->dec_b, sv->dec_s);
@@ -513,7 +528,8 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
     if (used > 0) {
         double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
-        stamp_first_tokens(sim, first, sim->now + dur);
+        if ((rc = stamp_first_tokens(sim, s, first, sim->now + dur, e)))
+            return rc;
         /* A decode jump may follow only if no prompt is left and the next boundary would admit
          * nothing: the queue's head waits for KV or batch room, not for budget. */
         return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget, e);
@@ -736,6 +752,8 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
     torta_server *sv = &sim->servers[s];
     torta_server_state *pub = &sim->server_pub[s];
     sv->active = 0;
+    if (sv->prefix) /* the prefills that ended insert their blocks before anyone leaves */
+        torta_prefix_sync(sim, s);
     if (type == EV_LOAD_DONE) {
         int m = sv->loading_model;
         double d = sim->load_s_m[m];
@@ -845,6 +863,8 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
     sv->loading_model = -1;
     pub->loading = 0;
     pub->kv_used_tokens = 0;
+    if (sv->prefix) /* its GPU memory is lost */
+        torta_prefix_clear(sim, s);
     set_idle(sv, sim->now);
     occ_touch(sim, s);
     sv->lead_prefill = sv->occ_mark = 0;
