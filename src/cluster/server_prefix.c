@@ -83,15 +83,21 @@ void torta_prefix_free(torta_server *sv)
     sv->prefix = NULL;
 }
 
-/* Touches r's blocks from its last to its first (see server_prefix.h). */
+/* Touches r's blocks from its last to its first (see server_prefix.h). The blocks already held
+ * are touched first: they were in use by this request, so making room for its new blocks must
+ * not evict them (it evicts other blocks, unless the prompt alone outgrows the cache). */
 static void insert(torta_prefix_srv *p, const torta_request *r)
 {
     if (r->model != p->model) {
         torta_pcache_clear(&p->cache);
         p->model = r->model;
     }
+    const uint64_t *ids = r->prefix_ids;
     for (int32_t k = r->n_prefix_blocks - 1; k >= 0; k--)
-        torta_pcache_touch(&p->cache, r->prefix_ids[k]);
+        if (torta_pcache_has(&p->cache, ids[k]))
+            torta_pcache_touch(&p->cache, ids[k]);
+    for (int32_t k = r->n_prefix_blocks - 1; k >= 0; k--)
+        torta_pcache_touch(&p->cache, ids[k]);
 }
 
 void torta_prefix_sync(torta_sim *sim, int s)

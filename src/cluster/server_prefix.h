@@ -9,7 +9,9 @@
  * context, exactly as a prompt chunk after the cached part (server.c, give_chunk). When the
  * prefill ends, its blocks are touched from the last to the first, so that a prompt's first
  * block is the most recently used and a chain is evicted from its tail, as vLLM frees a request's
- * blocks in reverse order. Requests without block ids never hit. The inserts of a prefill are
+ * blocks in reverse order; the blocks it found are touched first, so that its new blocks never
+ * evict them (in vLLM they are in use by the request, not evictable). Requests without block ids
+ * never hit. The inserts of a prefill are
  * applied lazily, at the first look at the cache at or after its end, which gives the same
  * contents as an event there (nothing else changes the cache meanwhile).
  *
