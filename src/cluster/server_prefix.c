@@ -176,6 +176,9 @@ int torta_prefix_copy_ids(torta_sim *sim, int32_t ri, const torta_req_in *in, to
     r->prefix_ids = NULL;
     if (!in->prefix_ids || in->n_prefix_blocks <= 0)
         return 0;
+    /* Allocated with the first request that has ids: workloads without any cost nothing. */
+    if (!sim->req_ids && !(sim->req_ids = calloc((size_t)sim->req_cap, sizeof *sim->req_ids)))
+        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     torta_req_ids *room = &sim->req_ids[ri];
     if (room->cap < in->n_prefix_blocks) {
         uint64_t *p = realloc(room->ids, sizeof *p * (size_t)in->n_prefix_blocks);
@@ -191,6 +194,8 @@ int torta_prefix_copy_ids(torta_sim *sim, int32_t ri, const torta_req_in *in, to
 
 int torta_prefix_pool_grow(torta_sim *sim, int32_t old_cap, int32_t cap)
 {
+    if (!sim->req_ids)
+        return 0; /* no request had ids yet */
     torta_req_ids *p = realloc(sim->req_ids, sizeof *p * (size_t)cap);
     if (!p)
         return -1;

@@ -390,8 +390,9 @@ static void add_spread(cJSON *o, const char *prefix, const spread_acc *a, double
     }
 }
 
-/* The prefix cache's totals: token and block hit rates, over the run and per region and server
- * (a region's or server's rate is 0 when nothing was prefilled there). */
+/* The prefix cache's totals: token and block hit rates, over the run and, when a server has a
+ * cache, per region and server (a region's or server's rate is 0 when nothing was prefilled
+ * there). */
 static cJSON *prefix_json(const torta_sim *sim)
 {
     cJSON *o = cJSON_CreateObject();
@@ -420,6 +421,8 @@ static cJSON *prefix_json(const torta_sim *sim)
     cJSON_AddNumberToObject(o, "block_hit_rate", blocks > 0 ? hit_blocks / blocks : 0.0);
     cJSON_AddNumberToObject(o, "requests_hit", requests_hit);
     cJSON_AddNumberToObject(o, "evicted_blocks", evicted);
+    if (capacity == 0)
+        return o; /* no cache: every rate is 0, no per-region and per-server lists */
     cJSON *reg = cJSON_AddArrayToObject(o, "region_hit_rate");
     for (int r = 0; r < sim->n_regions; r++)
         cJSON_AddItemToArray(reg, cJSON_CreateNumber(sim->region_pub[r].prefix_hit_rate));

@@ -29,9 +29,10 @@ def check(name, ok, detail=""):
     print(f"{'ok  ' if ok else 'FAIL'} {name} {detail if not ok else ''}")
 
 
-def run(out, trace, *sets, extra=()):
-    cmd = [SIM, "--topology", TOPO, "--trace", trace, "--quiet", "--out", out, "--set", ONE_SERVER,
-           *extra]
+def run(out, trace, *sets, extra=(), topo=TOPO, servers=ONE_SERVER):
+    cmd = [SIM, "--topology", topo, "--trace", trace, "--quiet", "--out", out, *extra]
+    if servers:
+        cmd += ["--set", servers]
     for s in sets:
         cmd += ["--set", s]
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -146,7 +147,8 @@ def main():
         s0, rows0, _ = run(os.path.join(tmp, "off"), FIXTURE)
         check("cache off (default): nothing hits", s0["prefix_cache"]["hit_tokens"] == 0 and
               s0["prefix_cache"]["hit_rate"] == 0 and all(r["cached_tokens"] == "0" for r in rows0.values()) and
-              s0["prefix_cache"]["prompt_tokens"] == prompt and s0["prefix_cache"]["capacity_blocks"] == 0)
+              s0["prefix_cache"]["prompt_tokens"] == prompt and s0["prefix_cache"]["capacity_blocks"] == 0 and
+              "server_hit_rate" not in s0["prefix_cache"])
         isolated = [i for i in range(9) if i not in (9, 10)]
         same = all(rows[i]["ttft_s"] == rows0[i]["ttft_s"] for i in isolated if want[i] == 0)
         faster = all(float(rows[i]["ttft_s"]) < float(rows0[i]["ttft_s"]) for i in range(len(reqs)) if want[i] > 0)
@@ -185,6 +187,36 @@ def main():
         check("shipped trace: cached_tokens per request = the LRU's",
               all(int(rm[i]["cached_tokens"]) == want_m[i] for i in range(len(reqs_m))))
 
+        # A scheduler asks the servers' caches (torta_view_prefix_blocks): skylb-push with
+        # prefix_match = cache sends r2 to server 1, which holds its first two blocks (r1 went
+        # there while server 0 was busy with r0); without prefix awareness it goes to server 0.
+        two = os.path.join(tmp, "two.jsonl")
+        with open(two, "w") as f:
+            f.write('{"timestamp": 0, "input_length": 1500, "output_length": 50, "hash_ids": [1, 2, 3]}\n')
+            f.write('{"timestamp": 1, "input_length": 1000, "output_length": 4, "hash_ids": [5, 6]}\n')
+            f.write('{"timestamp": 100000, "input_length": 1200, "output_length": 4, "hash_ids": [5, 6, 7]}\n')
+        two_servers = 'regions.servers=[{"gpu":"h100-80gb","model":"llama2-70b","tp":4,"count":2}]'
+        placed = {}
+        for mode in ("cache", "none"):
+            micro = ("scheduler.micro_params.prefix_match=cache" if mode == "cache"
+                     else "scheduler.micro_params.prefix_aware=false")
+            _, rt, _ = run(os.path.join(tmp, f"two-{mode}"), two, "server.prefix_cache_blocks=8", micro,
+                           extra=("--macro", "local", "--micro", "skylb-push"), servers=two_servers)
+            placed[mode] = [(rt[i]["server_id"], rt[i]["cached_tokens"]) for i in range(3)]
+        check("prefix_match=cache: placed where the prefix is cached",
+              placed["cache"] == [("0", "0"), ("1", "0"), ("1", "1024")] and
+              placed["none"] == [("0", "0"), ("1", "0"), ("0", "0")], str(placed))
+        # The shipped Mooncake configuration on Abilene with SkyLB.
+        sa, _, _ = run(os.path.join(tmp, "abilene"), SHIPPED, "scheduler.micro_params.prefix_match=cache",
+                       extra=("--config", os.path.join(SRC, "configs/mooncake.json"), "--macro", "skylb",
+                              "--micro", "skylb-push", "--seed", "3"),
+                       topo=os.path.join(SRC, "topologies/Abilene.gml"), servers=None)
+        pa = sa["prefix_cache"]
+        check("configs/mooncake.json on Abilene: half the KV capacity, a hit rate",
+              pa["capacity_blocks"] == 22 * 441 and 0 < pa["hit_rate"] < 1 and len(pa["server_hit_rate"]) == 22,
+              str({k: v for k, v in pa.items() if "server" not in k}))
+        print(f"     Abilene, skylb, configs/mooncake.json: hit rate {pa['hit_rate']:.4f}")
+
         # Bad settings name the field.
         bad = [
             ("server.prefix_cache_blocks=-1", "server.prefix_cache_blocks"),
@@ -202,6 +234,11 @@ def main():
                            capture_output=True, text=True)
         check("refused: blocks and share together", p.returncode == 2 and "server.prefix_cache_blocks" in p.stderr
               and "server.prefix_cache_kv_share" in p.stderr, p.stderr.strip())
+        p = subprocess.run([SIM, "--topology", TOPO, "--trace", FIXTURE, "--quiet", "--out", os.path.join(tmp, "pm"),
+                            "--micro", "skylb-push", "--set", "scheduler.micro_params.prefix_match=tree"],
+                           capture_output=True, text=True)
+        check("refused: skylb-push prefix_match=tree", p.returncode == 2 and
+              'scheduler.micro_params.prefix_match: "tree"' in p.stderr, p.stderr.strip())
         badtrace = os.path.join(tmp, "bad.jsonl")
         with open(badtrace, "w") as f:
             f.write('{"timestamp": 0, "input_length": 10, "output_length": 2, "hash_ids": [1, 2]}\n')
