@@ -8,6 +8,8 @@
 #include "torta/config.h"
 #include "torta/json.h"
 
+enum { PREFIX_MAX_BLOCKS = 1 << 20 };
+
 /* The prompt tokens h leading blocks spare a prompt of `input` tokens: the last prompt token
  * always runs (it gives the first output token), as in vLLM. */
 static int32_t tokens_of(const torta_sim *sim, int32_t h, int32_t input)
@@ -41,7 +43,9 @@ int torta_prefix_setup(torta_sim *sim, const cJSON *cfg, torta_err *e)
     const cJSON *srv = torta_config_at(cfg, "server");
     long blocks = 0, block_tokens = 512;
     double share = 0;
-    int rc = torta_json_int(srv, "prefix_cache_blocks", "server", 0, 1L << 24, 0, 0, &blocks, e);
+    /* At most 2^20 blocks (512 Mi tokens, beyond any server's KV) per server: the table is
+     * allocated whole, 24 bytes a block. */
+    int rc = torta_json_int(srv, "prefix_cache_blocks", "server", 0, PREFIX_MAX_BLOCKS, 0, 0, &blocks, e);
     if (!rc)
         rc = torta_json_num(srv, "prefix_cache_kv_share", "server", 0, 1, 0, 0, &share, e);
     if (!rc)
@@ -64,8 +68,8 @@ int torta_prefix_setup(torta_sim *sim, const cJSON *cfg, torta_err *e)
         /* A share of the KV capacity for the model it starts with, in whole blocks. */
         double cap = blocks > 0 ? (double)blocks
                                 : floor(share * sim->server_pub[s].kv_cap_tokens / (double)block_tokens);
-        if (cap > (double)(1L << 24))
-            cap = (double)(1L << 24);
+        if (cap > (double)PREFIX_MAX_BLOCKS)
+            cap = (double)PREFIX_MAX_BLOCKS;
         if (torta_pcache_init(&p->cache, (int32_t)cap))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory for a prefix cache of %.0f blocks", cap);
         sim->server_pub[s].prefix_cache_blocks = p->cache.cap;
