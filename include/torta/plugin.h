@@ -23,7 +23,7 @@
 #include "torta/sched.h"
 #include "torta/view.h"
 
-#define TORTA_PLUGIN_ABI 2
+#define TORTA_PLUGIN_ABI 3 /* 3: prefix cache fields in torta_request, the states and the view */
 
 typedef struct torta_plugin_info {
     int32_t abi;           /* TORTA_PLUGIN_ABI the plugin was compiled with: keep it first */

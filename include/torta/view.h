@@ -19,6 +19,11 @@ typedef struct torta_request {
     int32_t input_tokens, output_tokens;
     uint64_t prefix_hash;   /* 0 = none (Mooncake traces carry prefix-block hashes) */
     int32_t n_prefix_blocks;
+    /* Its prompt's block ids (Mooncake hash_ids, n_prefix_blocks of them, view->prefix_block_tokens
+     * tokens each; equal ids = equal prefixes), NULL when unknown: no ids in the workload, or the
+     * prompt was truncated to the context. Valid while the request is in the system. */
+    const uint64_t *prefix_ids;
+    int32_t cached_tokens;  /* prompt tokens its latest prefill found in its server's prefix cache */
     int32_t migrations;     /* moves between regions after the first placement */
     int32_t retries;        /* restarts after the failure of the server holding it */
     int32_t live_migrations;/* moves of its running state (KV cache) between servers */
@@ -89,6 +94,10 @@ typedef struct torta_server_state {
     double start_lead_s;        /* off -> active: boot + loading its model's weights */
     double usd_per_hour;        /* its class's price at its region (whole server, tp GPUs) */
     double sat_rps;             /* saturation throughput, requests/s for the run's length mix */
+    /* Prefix cache (server.prefix_cache_*): capacity and blocks held, and since the start of the
+     * run the prompt tokens its prefills needed, the part found in its cache, and their ratio. */
+    int32_t prefix_cache_blocks, prefix_held_blocks;
+    double prefix_prompt_tokens, prefix_hit_tokens, prefix_hit_rate;
 } torta_server_state;
 
 /* Public, read-only state of one region (a site with GPU servers). */
@@ -118,6 +127,9 @@ typedef struct torta_region_state {
     double capacity_rps;        /* sum of sat_rps over its active servers */
     double offered_rps_last_slot; /* requests placed on its servers per second, previous slot */
     double load_last_slot;      /* offered / saturation capacity of its active servers */
+    /* Prefix cache over its servers since the start: prompt tokens prefilled, tokens found in a
+     * cache, their ratio. */
+    double prefix_prompt_tokens, prefix_hit_tokens, prefix_hit_rate;
 } torta_region_state;
 
 typedef struct torta_view {
@@ -141,7 +153,20 @@ typedef struct torta_view {
     double bytes_per_token;
     double start_hour_utc;      /* UTC hour of day at t = 0 (local hour = this + t/3600 + tz) */
     const double *model_load_s; /* per catalogue model: seconds to load it on a server */
+    /* Prefix cache: tokens per block, and the core's answer to torta_view_prefix_blocks (NULL in
+     * views without one: then no server holds anything). */
+    int32_t prefix_block_tokens;
+    int32_t (*prefix_blocks)(const struct torta_view *v, const torta_request *r, int server);
+    void *prefix_ctx;
 } torta_view;
+
+/* How many leading blocks of request r's prompt server `server` holds in its prefix cache now
+ * (its prefill would skip min(that x prefix_block_tokens, input_tokens - 1) tokens if admitted
+ * now). 0 for a request without block ids or a server without a cache. */
+static inline int32_t torta_view_prefix_blocks(const struct torta_view *v, const torta_request *r, int server)
+{
+    return v->prefix_blocks && r->prefix_ids ? v->prefix_blocks(v, r, server) : 0;
+}
 
 /* Estimated seconds until region r could start a new request (drain time of its backlog). */
 static inline double torta_view_region_wait_s(const torta_view *v, int r)

@@ -21,6 +21,8 @@ typedef struct torta_req_in {
     const char *model_name; /* native CSV only: model name as written; else NULL (same lifetime) */
     uint64_t prefix_hash;   /* Mooncake: hash of the first prefix block id (0 = none) */
     int32_t n_prefix_blocks;/* Mooncake: number of hash_ids (512-token blocks) */
+    const uint64_t *prefix_ids; /* Mooncake: the hash_ids, n_prefix_blocks of them (NULL = none).
+                                 * In the reader's buffer: valid until the next call. */
     int32_t src_line;       /* line in the source file (1-based), 0 for synthetic */
 } torta_req_in;
 

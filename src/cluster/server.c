@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cluster/server_prefix.h"
 #include "core/sim.h"
 
 static double kv_need(const torta_request *r)
@@ -208,6 +209,8 @@ void torta_server_free(torta_server *sv)
         torta_kv_free(sv->kv);
         sv->kv = NULL;
     }
+    if (sv->prefix)
+        torta_prefix_free(sv);
 }
 
 /* Model residency. A server keeps up to server.max_resident_models models in memory (LRU) and
@@ -425,6 +428,10 @@ static torta_request *admit_head(torta_sim *sim, int s)
         r->admit_s = sim->now;
         r->switch_s = sv->load_total_s - r->load_mark_s;
         r->prefilled = 0;
+        if (sv->prefix) { /* the prompt's cached prefix counts as prefilled already */
+            torta_prefix_admit(sim, s, r);
+            r->prefilled = r->cached_tokens;
+        }
     }
     return r;
 }
@@ -543,10 +550,17 @@ static int schedule_prefill(torta_sim *sim, int s, double dur, uint64_t tok_iter
     return schedule(sim, s, dur, EV_SERVER, e);
 }
 
-static void stamp_first_tokens(torta_sim *sim, int32_t ri, double t)
+/* The prefills of the chain from ri end at t: first tokens, and their blocks join the server's
+ * prefix cache then. */
+static int stamp_first_tokens(torta_sim *sim, int s, int32_t ri, double t, torta_err *e)
 {
-    for (; ri >= 0; ri = sim->req[ri].next)
+    int rc = 0;
+    for (; ri >= 0 && !rc; ri = sim->req[ri].next) {
         sim->req[ri].first_token_s = t;
+        if (sim->servers[s].prefix)
+            rc = torta_prefix_prefilled(sim, s, ri, t, e);
+    }
+    return rc;
 }
 
 /* Appends ri to a list chained through `next`. */
@@ -592,7 +606,10 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
         if (ok != 1)
             return ok == 2 ? 0 : ok;
         int resumed = r->generated > 0 && !r->recompute; /* live-migrated with its KV cache */
-        double in = (double)prefill_len(r);
+        /* k tokens of a new prompt found in the prefix cache are not computed again (a recomputed
+         * request computes its whole context) */
+        double k = r->generated == 0 && sv->prefix ? torta_prefix_cached_tokens(sim, s, r) : 0;
+        double in = (double)prefill_len(r) - k;
         if (limit > 0 && !resumed && prompt > 0 && prompt + in > limit) {
             at_limit = 1;
             break;
@@ -603,9 +620,10 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
             rc = join_resumed(sv, r, ri, i);
         } else {
             int fresh = r->generated == 0; /* a recomputed request keeps its first token */
+            /* After k cached tokens, attention over the in new ones counts in (2k + in), as a chunk. */
             prompt += in;
             sv->pre_p += in;
-            sv->pre_q += in * in;
+            sv->pre_q += in * (2 * k + in);
             rc = prefill_done(sv, r, ri, tok_iter);
             if (fresh)
                 chain(sim, &first, &last, ri);
@@ -623,8 +641,8 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
     if (sv->pre_n > 0) {
         double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
-        stamp_first_tokens(sim, first, sim->now + dur);
-        return schedule_prefill(sim, s, dur, tok_iter, !at_limit && (!sv->kv || kv_room(sv) > 0), e);
+        int rc = stamp_first_tokens(sim, s, first, sim->now + dur, e);
+        return rc ? rc : schedule_prefill(sim, s, dur, tok_iter, !at_limit && (!sv->kv || kv_room(sv) > 0), e);
     }
     if (sv->dec_b > 0) {
         set_decode(sv, i, sv->dec_b, sv->dec_s);
@@ -702,7 +720,8 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
     if (used > 0) {
         double b = sv->dec_b, ctx = (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
-        stamp_first_tokens(sim, first, sim->now + dur);
+        if ((rc = stamp_first_tokens(sim, s, first, sim->now + dur, e)))
+            return rc;
         /* A decode jump may follow only if no prompt is left and the next boundary would admit
          * nothing: the queue's head waits for KV or batch room, not for budget. */
         return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget, e);
@@ -939,6 +958,8 @@ int torta_server_on_event(torta_sim *sim, int s, int type, torta_err *e)
     torta_server *sv = &sim->servers[s];
     torta_server_state *pub = &sim->server_pub[s];
     sv->active = 0;
+    if (sv->prefix) /* the prefills that ended insert their blocks before anyone leaves */
+        torta_prefix_sync(sim, s);
     if (type == EV_LOAD_DONE) {
         int m = sv->loading_model;
         double d = sim->load_s_m[m];
@@ -1057,6 +1078,8 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
     pub->kv_used_tokens = 0;
     if (sv->kv)
         torta_kv_clear(sv->kv);
+    if (sv->prefix) /* its GPU memory is lost */
+        torta_prefix_clear(sim, s);
     set_idle(sv, sim->now);
     occ_touch(sim, s);
     sv->lead_prefill = sv->occ_mark = 0;

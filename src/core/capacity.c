@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/server_prefix.h"
 #include "core/sim.h"
 #include "torta/config.h"
 #include "torta/json.h"
@@ -100,6 +101,7 @@ static void set_power(torta_sim *sim, int s, int to)
         if (p->cap_class != TORTA_CLASS_RESERVED && billed < minimum)
             sv->min_bill_slot_s += minimum - billed;
         sv->preempting = 0;
+        torta_prefix_clear(sim, s); /* off: its GPU memory, prefix cache included, is gone */
     }
     p->power = to;
     torta_capacity_refresh_alive(sim, s);

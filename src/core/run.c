@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/server_prefix.h"
 #include "core/faults.h"
 #include "core/ledger.h"
 #include "core/prepare.h"
@@ -317,6 +318,7 @@ static void sim_free(torta_sim *sim)
     free(sim->load_s_m);
     free(sim->model_weight);
     free(sim->model_credit);
+    torta_prefix_pool_free(sim);
     free(sim->req);
     free(sim->region_defer_head);
     free(sim->region_defer_tail);

@@ -24,6 +24,7 @@ int torta_saturation_sample(const torta_run_opts *o, uint64_t seed, int n_region
         if (got <= 0)
             break;
         v[k].origin_name = v[k].model_name = NULL; /* they point into the reader's buffer */
+        v[k].prefix_ids = NULL;
         k++;
     }
     if (src)

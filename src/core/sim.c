@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/server_prefix.h"
 #include "core/sim.h"
 #include "core/ledger.h"
 #include "metrics/metrics.h"
@@ -56,7 +57,8 @@ static int32_t req_alloc(torta_sim *sim, torta_err *e)
 {
     if (sim->req_free < 0) {
         int32_t old = sim->req_cap, cap = old ? 2 * old : 1024;
-        torta_request *p = realloc(sim->req, (size_t)cap * sizeof *p);
+        torta_request *p = torta_prefix_pool_grow(sim, old, cap) ? NULL
+                                                                  : realloc(sim->req, (size_t)cap * sizeof *p);
         if (!p) {
             torta_err_set(e, TORTA_ENOMEM, "out of memory (%d requests in flight)", old);
             return -1;
@@ -320,6 +322,8 @@ static int arrival(torta_sim *sim, torta_err *e)
     r->output_tokens = in->output_tokens;
     r->prefix_hash = in->prefix_hash;
     r->n_prefix_blocks = in->n_prefix_blocks;
+    if (torta_prefix_copy_ids(sim, ri, in, e))
+        return e->code;
     r->server = -1;
     r->migrate_to = -1;
     r->status = TORTA_REQ_PENDING;
@@ -346,7 +350,10 @@ static int arrival(torta_sim *sim, torta_err *e)
     } else {
         r->model = in->model >= 0 ? in->model : pick_model(sim);
     }
+    int32_t prompt = r->input_tokens;
     int reject = torta_limits_arrival(sim, r);
+    if (r->input_tokens != prompt) /* truncated: it keeps the newest tokens, not the prefix */
+        r->prefix_ids = NULL;
     sim->arrived++;
     torta_sim_count_in_system(sim, +1);
     torta_region_state *og = &sim->region_pub[r->origin];

@@ -85,6 +85,8 @@ typedef struct torta_server {
     uint32_t session;            /* bumped at each start: events of an older session are stale */
     int preempting;              /* a spot notice is running: it stops at the notice's end */
     int64_t placed_slot;         /* requests placed on it this slot (offered load) */
+    struct torta_prefix_srv *prefix; /* its prefix cache and counts (cluster/server_prefix.h);
+                                      * NULL in harnesses that run a server alone */
 } torta_server;
 
 typedef struct torta_metrics torta_metrics;
@@ -137,6 +139,9 @@ typedef struct torta_sim {
     /* Requests in flight: a pool with a free list. */
     torta_request *req;
     int32_t req_cap, req_free;
+    /* Per pool slot: room for the prefix block ids of the request in it (kept when the slot is
+     * reused, so ids cost no allocation per request once the pool has warmed up). */
+    struct torta_req_ids *req_ids;
     int32_t *region_defer_head, *region_defer_tail;
     /* Schedulers. */
     const torta_macro_ops *macro;

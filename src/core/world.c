@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/server_prefix.h"
 #include "core/sim.h"
 #include "core/world.h"
 #include "torta/config.h"
@@ -453,6 +454,8 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
         }
         g->n_servers = s - g->first_server; /* none admits requests before capacity.c starts it */
     }
+    if (!rc)
+        rc = torta_prefix_setup(sim, cfg, e);
     /* Relative speed: reference decode throughput of the resident model vs the fleet mean. */
     if (!rc) {
         double sum = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cluster/server_prefix.h"
 #include "core/ledger.h"
 #include "metrics/csvfmt.h"
 #include "metrics/histogram.h"
@@ -18,7 +19,7 @@ static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "ne
 
 /* Each CSV file has a buffer of CSV_BUF_BYTES. requests.csv rows are formatted straight into
  * theirs, written out when fewer than ROW_MAX_BYTES remain. A row holds three quoted names (600
- * characters each before quoting), 7 integers and 7 times. */
+ * characters each before quoting), 8 integers and 7 times. */
 enum { CSV_BUF_BYTES = 1 << 20, ROW_MAX_BYTES = 8192 };
 
 /* Spread of one quantity across regions or servers, time-weighted over slots. */
@@ -209,7 +210,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzi
     if (dir && requests_csv != TORTA_REQUESTS_NONE) {
         static const char header[] = "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                                      "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
-                                     "e2e_s,migrated,live_migrated,retries,status,preemptions\n";
+                                     "e2e_s,migrated,live_migrated,retries,status,preemptions,cached_tokens\n";
         int gz = requests_csv == TORTA_REQUESTS_GZIP;
         /* The header goes through the row buffer, so that both files carry the same bytes. */
         m->req_csv = open_csv(dir, gz ? "requests.csv.gz" : "requests.csv", &m->req_buf, 1, NULL, e);
@@ -226,7 +227,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzi
         for (int k = 0; k < torta_n_cost_components; k++)
             snprintf(header + strlen(header), sizeof header - strlen(header), ",%s",
                      torta_cost_components[k].column);
-        strcat(header, ",total_usd,gpu_busy_view_usd\n");
+        strcat(header, ",total_usd,gpu_busy_view_usd,prefix_prompt_tokens,prefix_hit_tokens,prefix_hit_rate\n");
         m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf, 0, header, e);
         if (!m->slot_csv)
             return e->code;
@@ -331,6 +332,8 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     p = torta_fmt_str(p, torta_req_status_name(r->status));
     *p++ = ','; /* after status: columns added later go last, so readers by position keep working */
     p = torta_fmt_i64(p, r->preemptions);
+    *p++ = ',';
+    p = torta_fmt_i64(p, r->cached_tokens);
     *p++ = '\n';
     m->req_len = (size_t)(p - m->req_buf);
     return 0;
@@ -375,9 +378,18 @@ static int write_slot_row(torta_metrics *m, const torta_sim *sim, int r, double 
                      offered, capacity, load, busy, starting, active, draining) >= 0;
     for (int k = 0; k < l->n_costs && ok; k++)
         ok = fprintf(m->slot_csv, ",%.9f", usd[k]) >= 0;
+    /* Prefix cache: prompt tokens prefilled on its servers in the slot, and those found cached. */
+    double prompt = 0, hit = 0;
+    for (int s = g->first_server; s < g->first_server + g->n_servers; s++) {
+        torta_prefix_srv *p = sim->servers[s].prefix;
+        if (p) {
+            prompt += p->slot_prompt_tokens;
+            hit += p->slot_hit_tokens;
+        }
+    }
     if (ok)
-        ok = fprintf(m->slot_csv, ",%.9f,%.6f\n", torta_ledger_slot_region_total(l, r),
-                     l->busy_view_slot_usd[r]) >= 0;
+        ok = fprintf(m->slot_csv, ",%.9f,%.6f,%.0f,%.0f,%.6f\n", torta_ledger_slot_region_total(l, r),
+                     l->busy_view_slot_usd[r], prompt, hit, prompt > 0 ? hit / prompt : 0.0) >= 0;
     return ok ? 0 : torta_err_set(e, TORTA_EIO, "slots.csv: write failed: %s", strerror(errno));
 }
 
@@ -432,6 +444,9 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
         u[r] = load;
     }
     spread(u, R, len, &m->region_load);
+    for (int s = 0; s < S; s++)
+        if (sim->servers[s].prefix)
+            sim->servers[s].prefix->slot_prompt_tokens = sim->servers[s].prefix->slot_hit_tokens = 0;
     int n_active = 0;
     for (int s = 0; s < S; s++)
         if (use[s].active_s > 0 && sim->server_pub[s].sat_rps > 0)
@@ -475,6 +490,48 @@ static void add_spread(cJSON *o, const char *prefix, const spread_acc *a, double
         snprintf(key, sizeof key, "%s_%s", prefix, names[i]);
         cJSON_AddNumberToObject(o, key, v[i] / w);
     }
+}
+
+/* The prefix cache's totals: token and block hit rates, over the run and, when a server has a
+ * cache, per region and server (a region's or server's rate is 0 when nothing was prefilled
+ * there). */
+static cJSON *prefix_json(const torta_sim *sim)
+{
+    cJSON *o = cJSON_CreateObject();
+    double capacity = 0, prompt = 0, hit = 0, blocks = 0, hit_blocks = 0, requests_hit = 0, evicted = 0;
+    for (int s = 0; s < sim->n_servers; s++) {
+        const torta_prefix_srv *p = sim->servers[s].prefix;
+        if (!p)
+            continue;
+        capacity += p->cache.cap;
+        blocks += (double)p->prompt_blocks;
+        hit_blocks += (double)p->hit_blocks;
+        requests_hit += (double)p->requests_hit;
+        evicted += (double)p->cache.evicted;
+    }
+    for (int r = 0; r < sim->n_regions; r++) {
+        prompt += sim->region_pub[r].prefix_prompt_tokens;
+        hit += sim->region_pub[r].prefix_hit_tokens;
+    }
+    cJSON_AddNumberToObject(o, "block_tokens", sim->view.prefix_block_tokens);
+    cJSON_AddNumberToObject(o, "capacity_blocks", capacity);
+    cJSON_AddNumberToObject(o, "prompt_tokens", prompt);
+    cJSON_AddNumberToObject(o, "hit_tokens", hit);
+    cJSON_AddNumberToObject(o, "hit_rate", prompt > 0 ? hit / prompt : 0.0);
+    cJSON_AddNumberToObject(o, "prompt_blocks", blocks);
+    cJSON_AddNumberToObject(o, "hit_blocks", hit_blocks);
+    cJSON_AddNumberToObject(o, "block_hit_rate", blocks > 0 ? hit_blocks / blocks : 0.0);
+    cJSON_AddNumberToObject(o, "requests_hit", requests_hit);
+    cJSON_AddNumberToObject(o, "evicted_blocks", evicted);
+    if (capacity == 0)
+        return o; /* no cache: every rate is 0, no per-region and per-server lists */
+    cJSON *reg = cJSON_AddArrayToObject(o, "region_hit_rate");
+    for (int r = 0; r < sim->n_regions; r++)
+        cJSON_AddItemToArray(reg, cJSON_CreateNumber(sim->region_pub[r].prefix_hit_rate));
+    cJSON *srv = cJSON_AddArrayToObject(o, "server_hit_rate");
+    for (int s = 0; s < sim->n_servers; s++)
+        cJSON_AddItemToArray(srv, cJSON_CreateNumber(sim->server_pub[s].prefix_hit_rate));
+    return o;
 }
 
 cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const char *workload,
@@ -556,6 +613,7 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON_AddNumberToObject(life, "server_starts", (double)starts);
     cJSON_AddNumberToObject(life, "server_stops", (double)stops);
     cJSON_AddNumberToObject(life, "spot_preemptions", (double)preemptions);
+    cJSON_AddItemToObject(s, "prefix_cache", prefix_json(sim));
     cJSON_AddNumberToObject(s, "switches", (double)m->switches);
     cJSON_AddNumberToObject(s, "migrations", (double)sim->migrations);
     cJSON_AddNumberToObject(s, "server_failures", (double)sim->failures);

@@ -1,6 +1,7 @@
 /* Mooncake JSONL reader: one object per line with timestamp (ms), input_length, output_length
  * and hash_ids (prefix-block ids, 512 tokens each). Each line is parsed with cJSON and freed
- * before the next, so memory stays bounded by the longest line. */
+ * before the next, so memory stays bounded by the longest line; the block ids go into one
+ * reusable buffer that the row points into (valid until the next row). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,7 +16,53 @@ typedef struct mooncake {
     int32_t pending_line;
     int have_first;
     double first_ms;
+    uint64_t *ids; /* the current row's hash_ids */
+    int32_t ids_cap;
 } mooncake;
+
+/* A block id: a whole number in [0, 9e15] (exact in a double, as JSON numbers are read). */
+static int block_id(const cJSON *v, uint64_t *out)
+{
+    double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
+    if (!isfinite(x) || x != floor(x) || x < 0 || x > 9e15)
+        return -1;
+    *out = (uint64_t)x;
+    return 0;
+}
+
+/* Reads the hash_ids list into m->ids. */
+static int read_ids(mooncake *m, const cJSON *h, int32_t line, torta_req_in *req, torta_err *e)
+{
+    int n = cJSON_GetArraySize(h);
+    if (n > m->ids_cap) {
+        int32_t cap = m->ids_cap ? m->ids_cap : 64;
+        while (cap < n)
+            cap *= 2;
+        uint64_t *p = realloc(m->ids, sizeof *p * (size_t)cap);
+        if (!p)
+            return torta_err_set(e, TORTA_ENOMEM, "%s:%d: out of memory (%d hash_ids)", m->path,
+                                 (int)line, n);
+        m->ids = p;
+        m->ids_cap = cap;
+    }
+    int k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, h)
+    {
+        if (block_id(it, &m->ids[k]))
+            return torta_err_set(e, TORTA_EINPUT, "%s:%d: hash_ids[%d]: not a block id", m->path,
+                                 (int)line, k);
+        k++;
+    }
+    if (n > 0) {
+        /* A well-mixed 64-bit key of the first block; 0 is reserved for "no prefix". */
+        uint64_t hv = torta_mix64(m->ids[0]);
+        req->prefix_hash = hv ? hv : 1;
+        req->prefix_ids = m->ids;
+    }
+    req->n_prefix_blocks = n;
+    return 0;
+}
 
 static int get_num(const cJSON *o, const char *key, const char *path, int32_t line, double *out,
                    torta_err *e)
@@ -78,20 +125,7 @@ static int parse_line(mooncake *m, const char *text, size_t len, int32_t line, w
             rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: hash_ids: not a list", m->path, (int)line);
             goto done;
         }
-        int n = cJSON_GetArraySize(h);
-        const cJSON *first = cJSON_GetArrayItem(h, 0);
-        if (first) {
-            double v = first->valuedouble;
-            if (!cJSON_IsNumber(first) || !isfinite(v) || v != floor(v) || v < 0 || v > 9e15) {
-                rc = torta_err_set(e, TORTA_EINPUT, "%s:%d: hash_ids[0]: not a block id",
-                                   m->path, (int)line);
-                goto done;
-            }
-            /* A well-mixed 64-bit key; 0 is reserved for "no prefix". */
-            uint64_t hv = torta_mix64((uint64_t)v);
-            row->req.prefix_hash = hv ? hv : 1;
-        }
-        row->req.n_prefix_blocks = n;
+        rc = read_ids(m, h, line, &row->req, e);
     }
 done:
     cJSON_Delete(o);
@@ -118,8 +152,10 @@ static int mooncake_next(void *impl, torta_lines *L, wl_warn *w, wl_row *row, to
 static void mooncake_free(void *impl)
 {
     mooncake *m = impl;
-    if (m)
+    if (m) {
         free(m->pending);
+        free(m->ids);
+    }
     free(m);
 }
 

@@ -119,7 +119,7 @@ def main():
     refused("unresolved symbol", ["--plugin", TEST["unresolved"]],
             f"plugin {TEST['unresolved']}: cannot load:", "torta_no_such_function")
     refused("ABI mismatch", ["--plugin", TEST["abi"]],
-            f"plugin {TEST['abi']}: built for plugin ABI 1000, this torta-sim has ABI 2")
+            f"plugin {TEST['abi']}: built for plugin ABI 1001, this torta-sim has ABI 3")
     refused("struct size mismatch", ["--plugin", TEST["layout"]],
             f"plugin {TEST['layout']}: built against a different torta_view")
     refused("name clash with a built-in", ["--plugin", TEST["clash"]],

@@ -159,21 +159,28 @@ START_TEST(mooncake_small)
     ck_assert_int_eq(r.input_tokens, 1024);
     ck_assert_int_eq(r.output_tokens, 7);
     ck_assert_int_eq(r.n_prefix_blocks, 2);
+    ck_assert_ptr_nonnull(r.prefix_ids); /* every block id, for the prefix caches */
+    ck_assert_uint_eq(r.prefix_ids[0], 0);
+    ck_assert_uint_eq(r.prefix_ids[1], 1);
     uint64_t h0 = r.prefix_hash;
     ck_assert_uint_ne(h0, 0);
     next_ok(s, &r);
     ck_assert_double_eq(r.arrival_s, 1.5);
     ck_assert_uint_eq(r.prefix_hash, h0); /* same first block id -> same hash */
     ck_assert_int_eq(r.n_prefix_blocks, 2);
+    ck_assert_uint_eq(r.prefix_ids[0], 0);
+    ck_assert_uint_eq(r.prefix_ids[1], 2);
     next_ok(s, &r);
     ck_assert_double_eq(r.arrival_s, 1.5);
     ck_assert_uint_eq(r.prefix_hash, 0); /* empty hash_ids */
     ck_assert_int_eq(r.n_prefix_blocks, 0);
+    ck_assert_ptr_null(r.prefix_ids);
     next_ok(s, &r);
     ck_assert_double_eq(r.arrival_s, 3.25);
     ck_assert_int_eq(r.src_line, 4);
     ck_assert_int_eq(r.output_tokens, 1);
     ck_assert_uint_eq(r.prefix_hash, 0); /* no hash_ids */
+    ck_assert_ptr_null(r.prefix_ids);
     at_end(s);
     ck_assert(strncmp(torta_source_describe(s), "mooncake:", 9) == 0);
     torta_source_close(s);
@@ -289,6 +296,8 @@ START_TEST(malformed_inputs)
                  "out of order: 1000 ms (line 3) is earlier than 2000 ms (line 2)", NULL);
     expect_error(BAD("mooncake_string_tokens.jsonl"), TORTA_FMT_AUTO,
                  "mooncake_string_tokens.jsonl:1:", "input_length: not a number", NULL);
+    expect_error(BAD("mooncake_bad_hash.jsonl"), TORTA_FMT_AUTO,
+                 "mooncake_bad_hash.jsonl:2:", "hash_ids[2]: not a block id", NULL);
     expect_error(BAD("no_such_file.csv"), TORTA_FMT_AUTO, "no_such_file.csv", "cannot open",
                  NULL);
     /* A forced format that does not match the file. */

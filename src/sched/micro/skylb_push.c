@@ -23,7 +23,12 @@
  *   max_pending   a replica has room while pending < max_pending (at least 1; default 1 for
  *                 "waiting", 10 for "outstanding").
  *   prefix_aware  false: ignore prefix hashes (default true; no effect on traces without them).
- *   prefix_slots  prefixes remembered, a power of two (default 4096). */
+ *   prefix_slots  prefixes remembered, a power of two (default 4096).
+ *   prefix_match  "hash" (default): the first-block table above; "cache": ask the servers' prefix
+ *                 caches instead (server.prefix_cache_*, docs/model.md): among replicas with room,
+ *                 the one holding the most leading blocks of the request's prompt, then the fewest
+ *                 requests in flight, then the lowest index. Closer to SkyPilot's prefix tree (the
+ *                 longest match wins), with what the replicas really hold. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +40,11 @@
 typedef struct {
     torta_skylb_push p;
     torta_skylb_prefix *prefix; /* NULL when not prefix-aware */
+    int cache_match;            /* prefix_match = "cache" */
 } skylb_push;
 
-static const char *const KEYS[] = {"pending", "max_pending", "prefix_aware", "prefix_slots", NULL};
+static const char *const KEYS[] = {"pending", "max_pending", "prefix_aware", "prefix_slots", "prefix_match",
+                                   NULL};
 
 int torta_skylb_push_parse(const cJSON *params, const char *where, const char *const *keys,
                            torta_skylb_push *p, torta_err *e)
@@ -89,15 +96,46 @@ static int init(void **self, const torta_sched_env *env, torta_err *e)
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     *self = s;
     int rc = torta_skylb_push_parse(env->params, "scheduler.micro_params", KEYS, &s->p, e);
-    if (!rc && s->p.prefix_aware && !(s->prefix = calloc(s->p.mask + 1, sizeof *s->prefix)))
+    const char *match = "hash";
+    if (!rc)
+        rc = torta_json_str(env->params, "prefix_match", "scheduler.micro_params", 0, "hash", &match, e);
+    if (!rc && strcmp(match, "hash") != 0 && strcmp(match, "cache") != 0)
+        return torta_err_set(e, TORTA_EINPUT, "scheduler.micro_params.prefix_match: \"%s\": expected \"hash\" "
+                             "or \"cache\"", match);
+    s->cache_match = !rc && s->p.prefix_aware && strcmp(match, "cache") == 0;
+    if (!rc && s->p.prefix_aware && !s->cache_match && !(s->prefix = calloc(s->p.mask + 1, sizeof *s->prefix)))
         return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     return rc;
+}
+
+/* prefix_match = "cache": the replica with room holding the longest prefix of r. */
+static int pick_by_cache(const skylb_push *s, const torta_request *r, const torta_region_state *g,
+                         const torta_view *v)
+{
+    int best = TORTA_DEFER;
+    int32_t best_h = 0;
+    double best_n = 0;
+    for (int k = g->first_server; k < g->first_server + g->n_servers; k++) {
+        const torta_server_state *st = &v->servers[k];
+        if (!torta_skylb_has_room(&s->p, st))
+            continue;
+        int32_t h = torta_view_prefix_blocks(v, r, k);
+        double n = (double)st->queued + st->running;
+        if (best == TORTA_DEFER || h > best_h || (h == best_h && n < best_n)) {
+            best = k;
+            best_h = h;
+            best_n = n;
+        }
+    }
+    return best;
 }
 
 static int pick(void *self, const torta_request *r, int region, const torta_view *v)
 {
     skylb_push *s = self;
     const torta_region_state *g = &v->regions[region];
+    if (s->cache_match)
+        return pick_by_cache(s, r, g, v);
     torta_skylb_prefix *slot = s->prefix && r->prefix_hash ? torta_skylb_prefix_slot(s->prefix, &s->p, r->prefix_hash)
                                                            : NULL;
     if (slot && slot->hash == r->prefix_hash) {
