@@ -34,7 +34,7 @@ t0=$(date +%s)
 cmake -S . -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Fuzz -DBUILD_TESTING=OFF \
   -DTORTA_SANITIZE=ON -DCMAKE_C_FLAGS="-O1 -g -fsanitize=fuzzer-no-link" >/dev/null
 cmake --build "$build" --target torta_core -j"$(nproc)" >/dev/null
-libs=$(pkg-config --libs gsl libcjson igraph)
+libs=$(pkg-config --libs gsl libcjson igraph zlib)
 for n in "${names[@]}"; do
   $cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -Iinclude -Isrc \
     -fsanitize=fuzzer $san "tests/fuzz/$n.c" -o "$build/$n" "$build/libtorta_core.a" \
