@@ -1156,6 +1156,46 @@ def cmd_curve(args):
 
 # ---------------------------------------------------------------- main
 
+def cmd_capsearch(args):
+    """Each SLO metric against the rate tried (the seeds' pooled value, per scheduler): passing
+    rates filled, failing ones open, the highest passing rate as a dotted line."""
+    steps_path = os.path.join(args.dir, "capacity_steps.csv")
+    header, rows = read_csv(steps_path)
+    for c in ("scheduler", "rate_scale", "seed", "meets_slo"):
+        column_index(header, c, steps_path)
+    metrics = header[header.index("seed") + 1:header.index("meets_slo")]
+    pooled = sorted((r for r in rows if r["seed"] == "pooled"), key=lambda r: float(r["rate_scale"]))
+    if not pooled or not metrics:
+        raise InputError(f"{steps_path}: no pooled rows or no SLO metrics")
+    _, found_rows = read_csv(os.path.join(args.dir, "capacity_search.csv"))
+    found = {r["scheduler"]: r["max_rate_scale"] for r in found_rows if r["seed"] == "pooled"}
+    scheds = list(dict.fromkeys(r["scheduler"] for r in pooled))
+    out = args.out or os.path.join(args.dir, "figures")
+    written = []
+    fig, axes = plt.subplots(1, len(metrics), figsize=(figwidth(), 3.2), squeeze=False)
+    data = []
+    for ax, m in zip(axes[0], metrics):
+        for k, sch in enumerate(scheds):
+            pts = [(float(r["rate_scale"]), float(r[m]), r["meets_slo"] == "yes") for r in pooled
+                   if r["scheduler"] == sch and r[m] != ""]
+            colour = f"C{k % 10}"
+            ax.plot([x for x, _, _ in pts], [y for _, y, _ in pts], color=colour, lw=0.8, label=sch)
+            for x, y, ok in pts:
+                ax.plot([x], [y], "o", color=colour, mfc=colour if ok else "none")
+                data.append([sch, m, x, y, "yes" if ok else "no"])
+            if found.get(sch):
+                ax.axvline(float(found[sch]), color=colour, ls=":", lw=1)
+        ax.set_xlabel("rate scale")
+        short = re.fullmatch(r"(ttft|tpot|e2e|queue|network)_(mean|p50|p95|p99|max)", m)
+        ax.set_title(metric_words(f"latency_s.{short[1]}.{short[2]}") if short else metric_words(m))
+    axes[0][0].legend(title="scheduler (dotted: highest rate within the SLO)")
+    suptitle(fig, "Capacity search: SLO metrics against the arrival rate (mean over seeds; filled: within the SLO)")
+    fig.tight_layout()
+    save(fig, out, "capacity_search", args.formats, written)
+    write_data(out, "capacity_search", ["scheduler", "metric", "rate_scale", "value", "meets_slo"], data, written)
+    return written
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="figures.py", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1170,7 +1210,9 @@ def main(argv=None):
     t.add_argument("curves", nargs="+")
     t.add_argument("--labels", help="comma-separated legend labels, one per file")
     t.add_argument("--window", type=int, default=0, help="moving-average window in episodes")
-    for p in (c, t):
+    k = sub.add_parser("capsearch", help="a torta-sim capacity-search folder: SLO metrics against the rate")
+    k.add_argument("dir")
+    for p in (c, t, k):
         p.add_argument("--out", help="output folder")
         p.add_argument("--formats", default="png,pdf", help="comma-separated: png, pdf, svg (default png,pdf)")
         p.add_argument("--width", type=float, help="figure width in inches (default: 11, 14 for the flows)")
@@ -1198,7 +1240,7 @@ def main(argv=None):
             rc.update({"lines.linewidth": 1.0, "axes.linewidth": 0.6, "xtick.major.width": 0.6,
                        "ytick.major.width": 0.6, "lines.markersize": 3})
         with plt.rc_context(rc):
-            written = cmd_compare(args) if args.cmd == "compare" else cmd_curve(args)
+            written = {"compare": cmd_compare, "curve": cmd_curve, "capsearch": cmd_capsearch}[args.cmd](args)
     except InputError as ex:
         print(f"figures.py: error: {ex}", file=sys.stderr)
         return 2

@@ -86,6 +86,16 @@ def main():
         folder = [m["point"] for m in man if m["scheduler"] == "fast"][0]
         cfg = json.load(open(os.path.join(out, folder, "config.json")))
         check("the scheduler's own parameter reached its runs", cfg["server"]["service_mean_s"] == 0.5, folder)
+        # the figure: its numbers are capacity_steps.csv's pooled rows, per scheduler and metric
+        fig = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "scripts/figures.py"), "capsearch", out,
+                              "--out", os.path.join(tmp, "fig"), "--formats", "png"], capture_output=True, text=True)
+        plotted = rows(os.path.join(tmp, "fig", "capacity_search.csv")) if fig.returncode == 0 else []
+        want = [(s["scheduler"], "e2e_mean", float(s["rate_scale"]), float(s["e2e_mean"]), s["meets_slo"])
+                for s in rows(os.path.join(out, "capacity_steps.csv")) if s["seed"] == "pooled"]
+        got = [(r["scheduler"], r["metric"], float(r["rate_scale"]), float(r["value"]), r["meets_slo"]) for r in plotted]
+        check("figures.py capsearch plots the pooled steps", fig.returncode == 0 and os.path.exists(
+            os.path.join(tmp, "fig", "capacity_search.png")) and sorted(got) == sorted(
+            (a, b, c, float(f"{d:.9g}"), e) for a, b, c, d, e in want), (fig.stderr[-300:], got[:2], want[:2]))
 
         # resumed: the same search reuses every run and writes the same tables
         before = open(os.path.join(out, "capacity_search.csv")).read()
