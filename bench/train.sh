@@ -34,6 +34,7 @@ rl='{"horizon_steps": 288, "init_log_std": -2.5, "gamma": 0.5, "ot_supervision":
 train() { # topology, rate, servers, rl json, episodes, out prefix, extra args...
   local topo=$1 rate=$2 servers=$3 rlj=$4 n=$5 out=$6
   shift 6
+  rm -f "$out.json" "$out.csv" # train refuses to replace files; rounds write the same names
   "$bin" train --topology "$topo" --seed 1001 --episodes "$n" --quiet --slot-s 300 \
     --workload "diurnal:rate_per_s=$rate,duration_s=86400,peak_to_trough=4,lengths=$lengths" \
     --set "regions.servers=$servers" --set "scheduler.macro_params.rl=$rlj" \
@@ -49,8 +50,8 @@ wait_quiet() {
   [ "$limit" -gt 0 ] || return 1
   while [ $calm -lt 5 ]; do
     [ $waited -ge "$limit" ] && return 1
-    running=$(cut -d' ' -f4 /proc/loadavg | cut -d/ -f1) # counts this reader
-    if [ "$running" -le 1 ]; then calm=$((calm + 1)); else calm=0; fi
+    read -r _ _ _ running _ < /proc/loadavg # a builtin: no reader process of its own to count
+    if [ "${running%/*}" -le 1 ]; then calm=$((calm + 1)); else calm=0; fi
     sleep 1
     waited=$((waited + 1))
   done
