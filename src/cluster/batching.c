@@ -55,3 +55,24 @@ int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int 
     *out = kv_policy;
     return 0;
 }
+
+static const char *const preempt_names[TORTA_N_KV_PREEMPT + 1] = {"needed", "vllm", "auto", NULL};
+
+int torta_kv_preempt_parse(const char *name, const char *where, int *kv_preempt, torta_err *e)
+{
+    for (int p = 0; p < TORTA_N_KV_PREEMPT; p++)
+        if (strcmp(name, preempt_names[p]) == 0) {
+            *kv_preempt = p;
+            return 0;
+        }
+    const char *s = torta_did_you_mean(name, preempt_names);
+    return torta_err_set(e, TORTA_EINPUT, "%s: unknown KV preemption rule \"%s\"%s%s%s (needed, vllm or "
+                         "auto)", where, name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
+}
+
+int torta_kv_preempt_resolve(int kv_preempt, int batching)
+{
+    if (kv_preempt != TORTA_KV_PREEMPT_AUTO)
+        return kv_preempt;
+    return batching == TORTA_BATCHING_VLLM ? TORTA_KV_PREEMPT_VLLM : TORTA_KV_PREEMPT_NEEDED;
+}

@@ -34,6 +34,19 @@ typedef enum {
     TORTA_N_KV
 } torta_kv_policy;
 
+/* When a paged server preempts (server.kv_preempt). */
+typedef enum {
+    /* Only when the running requests that cross a block boundary in a decode step need more
+     * blocks than are free (the default except under vllm). */
+    TORTA_KV_PREEMPT_NEEDED = 0,
+    /* vLLM v0's and Vidur's rule: one block must be free before each running request's decode
+     * step, whether that request takes a block or not. */
+    TORTA_KV_PREEMPT_VLLM,
+    /* Configuration only: vllm under vllm batching, needed otherwise. */
+    TORTA_KV_PREEMPT_AUTO,
+    TORTA_N_KV_PREEMPT
+} torta_kv_preempt;
+
 typedef struct torta_batching {
     int policy;                 /* torta_batching_policy */
     int32_t chunk_tokens;       /* sarathi: tokens per iteration (decodes + prefill chunks) */
@@ -41,6 +54,7 @@ typedef struct torta_batching {
     int kv_policy;              /* torta_kv_policy, resolved (never AUTO on a server) */
     int32_t kv_block_tokens;    /* paged: tokens per KV block */
     double kv_watermark;        /* paged: share of blocks an admission leaves free */
+    int kv_preempt;             /* paged: torta_kv_preempt, resolved (never AUTO on a server) */
 } torta_batching;
 
 const char *torta_batching_name(int policy);
@@ -54,5 +68,11 @@ int torta_kv_policy_parse(const char *name, const char *where, int *kv_policy, t
 /* The KV policy a server of batching policy `batching` gets from `kv_policy` (AUTO: paged under
  * vllm, reserve otherwise); paged with sarathi is refused, naming `where`. */
 int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int *out, torta_err *e);
+
+/* Parses a preemption rule name (needed, vllm, auto); the error names `where`. */
+int torta_kv_preempt_parse(const char *name, const char *where, int *kv_preempt, torta_err *e);
+/* The rule a server of batching policy `batching` gets from `kv_preempt` (AUTO: vllm under vllm,
+ * needed otherwise). */
+int torta_kv_preempt_resolve(int kv_preempt, int batching);
 
 #endif

@@ -139,6 +139,21 @@ uint64_t torta_kv_room(const torta_kv_blocks *kv, uint64_t a, int64_t free_block
     }
 }
 
+uint64_t torta_kv_room_vllm(const torta_kv_blocks *kv, uint64_t a, int64_t free_blocks,
+                            int64_t young_ctx_base)
+{
+    uint64_t k = torta_kv_room(kv, a, free_blocks - 1);
+    if (k == UINT64_MAX)
+        return k;
+    /* Iteration a + k needs blocks beyond free_blocks - 1: it runs only if exactly free_blocks and
+     * the youngest is one that crosses. The next one cannot: it needs at least as many, and the
+     * youngest crosses again only when blocks hold one token, each request then taking one more. */
+    uint64_t j = a + k;
+    if (torta_kv_crosses(kv, young_ctx_base, j) && torta_kv_crossings(kv, a, j + 1) == free_blocks)
+        k++;
+    return k;
+}
+
 void torta_kv_account(torta_kv_blocks *kv, uint64_t b)
 {
     if (b <= kv->from)

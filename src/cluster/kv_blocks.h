@@ -53,6 +53,11 @@ int64_t torta_kv_crossings(const torta_kv_blocks *kv, uint64_t a, uint64_t b);
 /* How many iterations from `a` on the counted requests can run with `free_blocks` more blocks
  * (UINT64_MAX when nobody is counted). */
 uint64_t torta_kv_room(const torta_kv_blocks *kv, uint64_t a, int64_t free_blocks);
+/* The same under vLLM's rule (server.kv_preempt = vllm), where one block must be free before each
+ * running request's step, the youngest's (young_ctx_base) last: iteration j runs while the blocks
+ * needed through j are at most free_blocks - 1, or free_blocks when the youngest takes the last. */
+uint64_t torta_kv_room_vllm(const torta_kv_blocks *kv, uint64_t a, int64_t free_blocks,
+                            int64_t young_ctx_base);
 /* Adds the crossings of iterations [from, b) to `used`; from = b. */
 void torta_kv_account(torta_kv_blocks *kv, uint64_t b);
 

@@ -9,9 +9,10 @@
  *
  * KV cache (server.kv_policy): `reserve` holds prompt + whole output from admission on, so
  * nobody is ever preempted; `paged` (kv_blocks.h) holds blocks as tokens come and, when a decode
- * step needs more blocks than are free, preempts the most recently admitted running requests by
- * recompute. There the decode jump also stops before the first iteration that would need a block
- * that is not free. */
+ * step is short of blocks (server.kv_preempt: `needed`, when the blocks it needs are not free;
+ * `vllm`, vLLM's rule of one free block before each running request's step), preempts the most
+ * recently admitted running requests by recompute. There the decode jump also stops before the
+ * first iteration that would preempt. */
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +85,8 @@ static int heap_push(torta_server *sv, uint64_t fin, int32_t req)
 /* Removes heap entry k (live migration takes a request out of the middle of the batch). */
 static void heap_remove_at(torta_server *sv, int32_t k)
 {
+    if (sv->heap[k].req == sv->kv_young)
+        sv->kv_young = -1;
     torta_run_ent x = sv->heap[--sv->heap_n];
     if (k == sv->heap_n)
         return;
@@ -276,6 +279,7 @@ int torta_server_init(torta_sim *sim, int s, int model, torta_err *e)
     sv->iter = 1;
     sv->busy_since = -1;
     sv->loading_model = -1;
+    sv->kv_young = -1;
     if (sim->mode == TORTA_SERVICE_BATCHING && sv->batching.kv_policy == TORTA_KV_PAGED && !sv->kv) {
         sv->kv = torta_kv_new(sv->batching.kv_block_tokens, sv->batching.kv_watermark);
         if (!sv->kv)
@@ -323,11 +327,37 @@ static int start_load(torta_sim *sim, int s, int m, torta_err *e)
     return schedule(sim, s, sim->load_s_m[m], EV_LOAD_DONE, e);
 }
 
-/* paged: how many iterations from kv->from on the batch can run on the free blocks. */
-static uint64_t kv_room(const torta_server *sv)
+/* paged: the running request admitted last (the next to be preempted). */
+static const torta_request *kv_youngest(torta_sim *sim, int s)
 {
-    const torta_kv_blocks *kv = sv->kv;
-    return torta_kv_room(kv, kv->from, kv->n_blocks - kv->used);
+    torta_server *sv = &sim->servers[s];
+    if (sv->kv_young >= 0)
+        return &sim->req[sv->kv_young];
+    int32_t young = sv->heap[0].req;
+    for (int32_t k = 1; k < sv->heap_n; k++)
+        if (sim->req[sv->heap[k].req].admit_seq > sim->req[young].admit_seq)
+            young = sv->heap[k].req;
+    sv->kv_young = young;
+    return &sim->req[young];
+}
+
+/* paged: whether the batch is held to vLLM's rule (kv_preempt vllm). A request alone is not:
+ * vLLM would preempt it once its blocks fill the cache and could never readmit it (its recompute
+ * needs them all), while alone it fits (placement checked its last iteration). */
+static int kv_rule_vllm(const torta_server *sv)
+{
+    return sv->batching.kv_preempt == TORTA_KV_PREEMPT_VLLM && sv->kv->n > 1;
+}
+
+/* paged: how many iterations from kv->from on the batch can run on the free blocks without a
+ * preemption. */
+static uint64_t kv_room(torta_sim *sim, int s)
+{
+    const torta_kv_blocks *kv = sim->servers[s].kv;
+    int64_t free_blocks = kv->n_blocks - kv->used;
+    if (kv_rule_vllm(&sim->servers[s]))
+        return torta_kv_room_vllm(kv, kv->from, free_blocks, kv_youngest(sim, s)->ctx_base);
+    return torta_kv_room(kv, kv->from, free_blocks);
 }
 
 /* Sum of the first k iteration times of the current decode segment. */
@@ -337,16 +367,17 @@ static double seg_time(const torta_server *sv, uint64_t k)
     return kd * sv->seg_alpha + sv->seg_beta * kd * (kd - 1.0) * 0.5;
 }
 
-/* The decode jump from iteration i with b requests whose contexts sum to dec_s + b i: it runs
- * until the first of them finishes. */
-static void set_decode(torta_server *sv, uint64_t i, int32_t b_count, int64_t dec_s)
+/* The decode jump of server s from iteration i with b requests whose contexts sum to
+ * dec_s + b i: it runs until the first of them finishes. */
+static void set_decode(torta_sim *sim, int s, uint64_t i, int32_t b_count, int64_t dec_s)
 {
+    torta_server *sv = &sim->servers[s];
     const torta_perf *p = sv->perf;
     double b = b_count, ctx = (double)dec_s + b * (double)i;
     sv->seg_first = i;
     sv->seg_n = sv->heap[0].fin_iter - i + 1;
-    if (sv->kv) { /* paged: end before the first iteration short of a block */
-        uint64_t room = kv_room(sv);
+    if (sv->kv) { /* paged: end before the first iteration that would preempt */
+        uint64_t room = kv_room(sim, s);
         if (room != UINT64_MAX && sv->kv->from + room - i < sv->seg_n)
             sv->seg_n = sv->kv->from + room - i;
     }
@@ -420,8 +451,10 @@ static torta_request *admit_head(torta_sim *sim, int s)
     adjust(sim, s, -1, +1, 0, 0);
     if (!sv->kv)
         sim->server_pub[s].kv_used_tokens += kv_need(r);
-    if (sv->kv)
+    if (sv->kv) {
         r->admit_seq = ++sv->kv->admissions;
+        sv->kv_young = (int32_t)(r - sim->req);
+    }
     if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
         r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
     if (r->generated == 0) {
@@ -465,20 +498,36 @@ static int prefill_done(torta_server *sv, torta_request *r, int32_t ri, uint64_t
     return heap_push(sv, i + (uint64_t)(r->output_tokens - done) - 1, ri);
 }
 
+/* paged: whether the running requests, `need` of which cross a block boundary in iteration i,
+ * are short of blocks. `needed`: when they need more than are free. `vllm` (vLLM v0's
+ * can_append_slots, Vidur's vllm scheduler): going through them in admission order, one block
+ * must be free before each, whether it takes one or not; the youngest comes last and finds
+ * free - (need - c) blocks, c = 1 when it crosses itself. */
+static int kv_short(torta_sim *sim, int s, uint64_t i, int64_t need)
+{
+    const torta_kv_blocks *kv = sim->servers[s].kv;
+    int64_t free_blocks = kv->n_blocks - kv->used;
+    if (!kv_rule_vllm(&sim->servers[s]))
+        return need > free_blocks;
+    return need - torta_kv_crosses(kv, kv_youngest(sim, s)->ctx_base, i) > free_blocks - 1;
+}
+
 /* paged: before decode iteration i, each running request whose context crosses a block boundary
- * needs a new block. While they need more than are free, the most recently admitted running
- * request is preempted, as vLLM's scheduler does: its blocks are freed, it keeps the tokens it
- * generated and goes back to the head of the queue (the earliest admitted first), to prefill
- * prompt + generated tokens again when it is readmitted. vLLM v0 and Vidur check one free block
- * per running request, needed or not; here a request asks for a block only when it needs one.
- * Then the blocks of iteration i are taken and accounting goes on from i + 1. */
+ * needs a new block. While the batch is short of blocks (kv_short), the most recently admitted
+ * running request is preempted, as vLLM's scheduler does: its blocks are freed, it keeps the
+ * tokens it generated and goes back to the head of the queue (the earliest admitted first), to
+ * prefill prompt + generated tokens again when it is readmitted. Under `vllm` this frees the same
+ * requests as vLLM's loop, which preempts the most recent request not yet gone through whenever
+ * the one at hand finds no block: the free blocks only shrink along the batch, so the check that
+ * binds is the youngest survivor's. Then the blocks of iteration i are taken and accounting goes
+ * on from i + 1. */
 static int kv_preempt(torta_sim *sim, int s, uint64_t i, torta_err *e)
 {
     torta_server *sv = &sim->servers[s];
     torta_kv_blocks *kv = sv->kv;
     int64_t need = torta_kv_crossings(kv, i, i + 1);
     int32_t front = -1; /* the preempted, youngest first: each goes in front of the previous */
-    while (need > kv->n_blocks - kv->used) {
+    while (kv_short(sim, s, i, need)) {
         if (sv->heap_n <= 1)
             return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s cannot give "
                                  "its one running request a block (%lld of %lld held) at t=%.6f",
@@ -534,7 +583,7 @@ static int schedule_prefill(torta_sim *sim, int s, double dur, uint64_t tok_iter
     set_busy(sv, sim->now);
     if (may_merge && sv->pending_out == 0 && sv->heap[0].fin_iter > tok_iter) {
         double pre_end = sim->now + dur;
-        set_decode(sv, tok_iter + 1, sv->dec_b + sv->pre_n, sv->dec_s + sv->pre_s);
+        set_decode(sim, s, tok_iter + 1, sv->dec_b + sv->pre_n, sv->dec_s + sv->pre_s);
         sv->lead_prefill = sv->occ_mark = 1;
         sv->pre_end_s = sv->seg_start = pre_end;
         return schedule_at(sim, s, pre_end + seg_time(sv, sv->seg_n), EV_SERVER, e);
@@ -633,19 +682,27 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
         if (sv->kv)
             kv_publish(sim, s);
     }
+    int readmit = 0; /* vllm: the queue head is admitted at the next boundary */
     if (sv->kv && prefill_only && sv->pre_n == 0) { /* vllm: a decode iteration after all */
+        int64_t before = sim->kv_preemptions;
         int rc = kv_preempt(sim, s, i, e);
         if (rc)
             return rc;
+        /* Under kv_preempt vllm with no watermark, the blocks the preempted leave after this
+         * iteration may already readmit the first of them (at the queue head). */
+        readmit = sim->kv_preemptions > before &&
+                  kv_fits(sv, &sim->server_pub[s], &sim->req[sv->q_head]);
     }
     if (sv->pre_n > 0) {
         double b = prefill_only ? 0 : sv->dec_b, ctx = prefill_only ? 0 : (double)sv->dec_s + b * (double)i;
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
         int rc = stamp_first_tokens(sim, s, first, sim->now + dur, e);
-        return rc ? rc : schedule_prefill(sim, s, dur, tok_iter, !at_limit && (!sv->kv || kv_room(sv) > 0), e);
+        return rc ? rc : schedule_prefill(sim, s, dur, tok_iter, !at_limit && (!sv->kv || kv_room(sim, s) > 0), e);
     }
     if (sv->dec_b > 0) {
-        set_decode(sv, i, sv->dec_b, sv->dec_s);
+        set_decode(sim, s, i, sv->dec_b, sv->dec_s);
+        if (readmit)
+            sv->seg_n = 1;
         set_busy(sv, sim->now);
         sv->seg_start = sim->now;
         return schedule(sim, s, seg_time(sv, sv->seg_n), EV_SERVER, e);
@@ -727,7 +784,7 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
         return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget, e);
     }
     if (sv->dec_b > 0) {
-        set_decode(sv, i, sv->dec_b, sv->dec_s);
+        set_decode(sim, s, i, sv->dec_b, sv->dec_s);
         set_busy(sv, sim->now);
         sv->seg_start = sim->now;
         return schedule(sim, s, seg_time(sv, sv->seg_n), EV_SERVER, e);
@@ -1078,6 +1135,7 @@ void torta_server_evict(torta_sim *sim, int s, int32_t *displaced)
     pub->kv_used_tokens = 0;
     if (sv->kv)
         torta_kv_clear(sv->kv);
+    sv->kv_young = -1;
     if (sv->prefix) /* its GPU memory is lost */
         torta_prefix_clear(sim, s);
     set_idle(sv, sim->now);

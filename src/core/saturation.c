@@ -167,7 +167,8 @@ int torta_saturation_fill(torta_sim *w, const torta_req_in *sample, int n, torta
             if (o->gpu == p->gpu && o->tp == p->tp && o->resident_model == p->resident_model &&
                 w->servers[q].mem_budget_bytes == w->servers[s].mem_budget_bytes &&
                 w->servers[q].batching.policy == w->servers[s].batching.policy &&
-                w->servers[q].batching.kv_policy == w->servers[s].batching.kv_policy)
+                w->servers[q].batching.kv_policy == w->servers[s].batching.kv_policy &&
+                w->servers[q].batching.kv_preempt == w->servers[s].batching.kv_preempt)
                 same = q;
         }
         if (same >= 0) {

@@ -36,6 +36,8 @@ typedef struct torta_server {
     const torta_perf *perf;      /* for the resident model */
     torta_batching batching;     /* what an iteration runs (server.batching) */
     torta_kv_blocks *kv;         /* paged KV cache (server.kv_policy = paged), else NULL */
+    int32_t kv_young;            /* paged: the running request admitted last, or -1 when it left
+                                  * (found again when the preemption rule needs it) */
     int32_t q_head, q_tail;      /* FIFO of waiting requests (pool indices) */
     torta_run_ent *heap;         /* running requests, min-heap by fin_iter */
     int32_t heap_n, heap_cap;

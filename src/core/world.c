@@ -82,6 +82,7 @@ typedef struct server_spec {
     int gpu, model, tp, cap_class;
     int batching; /* policy, or -1: server.batching */
     int kv_policy; /* torta_kv_policy, or -1: server.kv_policy */
+    int kv_preempt; /* torta_kv_preempt, or -1: server.kv_preempt */
     int profile_source; /* catalogue profile source, or -1: server.profile_source */
     long count;
 } server_spec;
@@ -125,10 +126,10 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
                          server_spec **out, int *n, long *total, torta_err *e)
 {
     static const char *const keys[] = {"gpu", "model", "tp", "count", "class", "batching",
-                                       "kv_policy", "profile_source", NULL};
+                                       "kv_policy", "kv_preempt", "profile_source", NULL};
     if (!cJSON_IsArray(list))
         return torta_err_set(e, TORTA_EINPUT, "%s: expected a list of {gpu, model, tp, count[, class, "
-                             "batching, kv_policy, profile_source]}", where);
+                             "batching, kv_policy, kv_preempt, profile_source]}", where);
     int k = cJSON_GetArraySize(list);
     server_spec *sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     if (!sp)
@@ -171,6 +172,15 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
             snprintf(kw, sizeof kw, "%s.kv_policy", w);
             rc = torta_kv_policy_parse(kv, kw, &sp[i].kv_policy, e);
         }
+        const char *preempt = NULL;
+        sp[i].kv_preempt = -1;
+        if (!rc)
+            rc = torta_json_str(it, "kv_preempt", w, 0, NULL, &preempt, e);
+        if (!rc && preempt) {
+            char kw[320];
+            snprintf(kw, sizeof kw, "%s.kv_preempt", w);
+            rc = torta_kv_preempt_parse(preempt, kw, &sp[i].kv_preempt, e);
+        }
         const char *source = NULL;
         sp[i].profile_source = -1;
         if (!rc)
@@ -197,12 +207,12 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     return 0;
 }
 
-/* server.batching, server.chunk_tokens, server.max_prefill_tokens, server.kv_policy (left
- * unresolved: AUTO depends on each group's batching), server.kv_block_tokens,
- * server.kv_watermark. */
+/* server.batching, server.chunk_tokens, server.max_prefill_tokens, server.kv_policy and
+ * server.kv_preempt (left unresolved: AUTO depends on each group's batching),
+ * server.kv_block_tokens, server.kv_watermark. */
 static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
 {
-    const char *name = NULL, *kv = NULL;
+    const char *name = NULL, *kv = NULL, *preempt = NULL;
     long chunk = 0, max_prefill = 0, block = 0;
     double watermark = 0;
     int rc = torta_json_str(srv, "batching", "server", 0, "mixed", &name, e);
@@ -216,6 +226,10 @@ static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
         rc = torta_json_str(srv, "kv_policy", "server", 0, "auto", &kv, e);
     if (!rc)
         rc = torta_kv_policy_parse(kv, "server.kv_policy", &b->kv_policy, e);
+    if (!rc)
+        rc = torta_json_str(srv, "kv_preempt", "server", 0, "auto", &preempt, e);
+    if (!rc)
+        rc = torta_kv_preempt_parse(preempt, "server.kv_preempt", &b->kv_preempt, e);
     if (!rc)
         rc = torta_json_int(srv, "kv_block_tokens", "server", 1, 1024, 0, 16, &block, e);
     /* Below 1: an admission must leave that share of the blocks free (vLLM's 0.01). */
@@ -337,7 +351,8 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
                             5.0, &load_gbs, e);
-    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0, TORTA_KV_AUTO, 16, 0.01};
+    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0, TORTA_KV_AUTO, 16, 0.01,
+                               TORTA_KV_PREEMPT_AUTO};
     if (!rc)
         rc = parse_batching(torta_config_at(cfg, "server"), &batching, e);
     const char *source_name = "splitwise";
@@ -407,6 +422,9 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                         break;
                 }
                 sim->servers[s].batching.kv_policy = group_kv;
+                sim->servers[s].batching.kv_preempt =
+                    torta_kv_preempt_resolve(sp->kv_preempt >= 0 ? sp->kv_preempt : batching.kv_preempt,
+                                             sim->servers[s].batching.policy);
                 p->region = r;
                 p->index_in_region = s - g->first_server;
                 p->gpu = sp->gpu;

@@ -8,8 +8,9 @@ policy (mixed, vllm, sarathi), with the KV cache reserved at admission and, for 
 paged (blocks as tokens come, a watermark, preemption by recompute: reference_paged, which also
 gives every request's number of preemptions).
 """
-import math
 import csv
+import itertools
+import math
 import json
 import os
 import random
@@ -104,16 +105,21 @@ def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, m
     return result
 
 
-def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0, bt=16, watermark=0.01):
+def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0, bt=16, watermark=0.01,
+                    preempt="needed"):
     """Paged KV, one iteration per loop turn. Returns {i: (first_token, finish, preemptions)}.
 
     A request holds ceil(tokens / bt) blocks: its prefill's at admission (prompt, plus the tokens
     it had generated when it was preempted), and one more when a decode step writes the KV of a
     token past its last block (the step that gives token g + 1 writes token g's: context p + g).
     Admission leaves floor(watermark x blocks) free unless the server holds nothing. Before a
-    decode step (mixed: before admitting; vllm: when nobody is admitted), while the requests
-    that need a block need more than are free, the most recently admitted is preempted: its
-    blocks are freed and it goes back to the head of the queue (earliest admitted first).
+    decode step (mixed: before admitting; vllm: when nobody is admitted) requests are preempted:
+    their blocks are freed and they go back to the head of the queue (earliest admitted first).
+    preempt="needed": while the requests that need a block need more than are free, the most
+    recently admitted. preempt="vllm", Vidur's vllm scheduler (_get_next_batch): the running
+    requests in admission order, each needing one free block before its step whether it takes
+    one or not; while none is free, the most recent one not yet gone through is preempted, or the
+    request itself when none is left, unless it is the only one running.
     """
     p0, p1, p2, d0, d1, d2 = (perf[k] for k in ("p0", "p1", "p2", "d0", "d1", "d2"))
     n_blocks = kv_cap // bt
@@ -125,18 +131,39 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
     preempted = [0] * len(reqs)
     first = {}
 
+    def crosses(r):
+        return blocks(reqs[r["i"]][1] + gen[r["i"]]) > r["held"]
+
+    def restart(victim):
+        nonlocal used
+        running.remove(victim)
+        used -= victim["held"]
+        recompute[victim["i"]] = True
+        preempted[victim["i"]] += 1
+        queue.insert(0, victim["i"])  # each in front of the one preempted before it
+
+    def decode_blocks_vllm():
+        nonlocal used
+        pending = list(running)  # admission order
+        alone = len(running) == 1
+        while pending:
+            r = pending.pop(0)
+            while n_blocks - used < 1 and not alone and r in running:
+                restart(pending.pop() if pending else r)
+            if r in running and crosses(r):
+                r["held"] += 1
+                used += 1
+
     def decode_blocks():
         nonlocal used
-        need = [r for r in running if blocks(reqs[r["i"]][1] + gen[r["i"]]) > r["held"]]
+        if preempt == "vllm":
+            return decode_blocks_vllm()
+        need = [r for r in running if crosses(r)]
         while len(need) > n_blocks - used:
             victim = max(running, key=lambda r: r["seq"])
-            running.remove(victim)
             if victim in need:
                 need.remove(victim)
-            used -= victim["held"]
-            recompute[victim["i"]] = True
-            preempted[victim["i"]] += 1
-            queue.insert(0, victim["i"])  # each in front of the one preempted before it
+            restart(victim)
         for r in need:
             r["held"] += 1
         used += len(need)
@@ -253,25 +280,34 @@ def main():
                 failed += not ok
         # Paged KV: a tight cache (tens of blocks per request in flight) makes the heavy cases
         # preempt; the light one never waits for blocks. Block sizes: vLLM's 16, the extremes 1
-        # and 64, and 24 (not a power of two: the block counter's other arithmetic).
-        paged_cases = [("light", 0.5, 0.9, 256, 16), ("kv-bound", 12.0, 0.49, 256, 16),
-                       ("kv-tight", 12.0, 0.465, 256, 16), ("kv-tight-bt1", 12.0, 0.465, 256, 1),
-                       ("kv-tight-bt64", 12.0, 0.465, 32, 64), ("kv-tight-bt24", 12.0, 0.465, 256, 24)]
-        for name, rate, kv_util, max_batch, bt in paged_cases:
+        # and 64, and 24 (not a power of two: the block counter's other arithmetic). Without a
+        # watermark, the blocks a vllm-rule preemption leaves can readmit its victim at once.
+        # Each under both preemption rules, which must not give the same requests everywhere.
+        by_rule = {}
+        paged_cases = [("light", 0.5, 0.9, 256, 16, 0.01), ("kv-bound", 12.0, 0.49, 256, 16, 0.01),
+                       ("kv-tight", 12.0, 0.465, 256, 16, 0.01), ("kv-tight-bt1", 12.0, 0.465, 256, 1, 0.01),
+                       ("kv-tight-bt64", 12.0, 0.465, 32, 64, 0.01), ("kv-tight-bt24", 12.0, 0.465, 256, 24, 0.01),
+                       ("kv-tight-wm0", 12.0, 0.465, 256, 16, 0.0)]
+        for name, rate, kv_util, max_batch, bt, wm in paged_cases:
             t, reqs = 0.0, []
             for _ in range(300):  # long outputs: running requests keep asking for blocks
                 t += rng.expovariate(rate)
                 reqs.append((round(t, 6), rng.randint(1, 3000), rng.choice([1, rng.randint(50, 1000)])))
             mem = gpus[GPU]["mem_gb"] * 1e9 * TP * kv_util
             kv_cap = int((mem - models[MODEL]["weight_bytes"]) // models[MODEL]["kv_bytes_per_token"])
-            for policy, opts in [("mixed", {}), ("vllm", {}), ("vllm", {"max_prefill": 4096})]:
-                ref = reference_paged(reqs, perf, kv_cap, max_batch, policy, bt=bt, **opts)
+            for (policy, opts), preempt in itertools.product(
+                    [("mixed", {}), ("vllm", {}), ("vllm", {"max_prefill": 4096})], ("needed", "vllm")):
+                ref = reference_paged(reqs, perf, kv_cap, max_batch, policy, bt=bt, watermark=wm, preempt=preempt,
+                                      **opts)
+                by_rule.setdefault((name, policy, len(opts)), {})[preempt] = ref
                 sets = [f"server.kv_utilization={kv_util}", f"server.max_batch={max_batch}",
                         f"server.batching={policy}", "server.kv_policy=paged", f"server.kv_block_tokens={bt}",
-                        f"server.max_prefill_tokens={opts.get('max_prefill', 0)}"]
-                label = f"{policy} paged bt={bt}" + "".join(f" {k}={v}" for k, v in opts.items())
-                rows = run_case(tmp, f"paged-{name}-{policy}-{len(opts)}", reqs, sets)
-                summary = json.load(open(os.path.join(tmp, f"paged-{name}-{policy}-{len(opts)}", "summary.json")))
+                        f"server.max_prefill_tokens={opts.get('max_prefill', 0)}", f"server.kv_preempt={preempt}",
+                        f"server.kv_watermark={wm}"]
+                label = f"{policy} paged bt={bt} preempt={preempt}" + "".join(f" {k}={v}" for k, v in opts.items())
+                out = f"paged-{name}-{policy}-{len(opts)}-{preempt}"
+                rows = run_case(tmp, out, reqs, sets)
+                summary = json.load(open(os.path.join(tmp, out, "summary.json")))
                 worst, wrong_count = 0.0, 0
                 for i, (a, _, _) in enumerate(reqs):
                     r = rows[i]
@@ -281,11 +317,16 @@ def main():
                     wrong_count += int(r["preemptions"]) != ref[i][2]
                 total = sum(v[2] for v in ref.values())
                 ok = worst < 2e-6 and wrong_count == 0 and summary["kv"]["preemptions"] == total
-                print(f"{name:12s} {label:26s} kv_cap={kv_cap} preemptions={total} "
+                print(f"{name:12s} {label:44s} kv_cap={kv_cap} preemptions={total} "
                       f"(sim {summary['kv']['preemptions']}, {wrong_count} requests differ) "
                       f"worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
                 passed += ok
                 failed += not ok
+        differ = sum(r["needed"] != r["vllm"] for r in by_rule.values())
+        ok = differ > 0
+        print(f"the preemption rules differ in {differ} of {len(by_rule)} paged settings  {'ok' if ok else 'FAIL'}")
+        passed += ok
+        failed += not ok
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

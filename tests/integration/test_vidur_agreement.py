@@ -8,11 +8,12 @@ cap 128, 4,096 prompt tokens per iteration, KV capacity 53,248 tokens) and compa
 p95 and p99 of the three metrics: within 5% (mean, p50, p95) and 15% (p99) of Vidur's.
 
 Both allocate KV in 16-token blocks as tokens are produced and restart (recompute) requests when
-blocks run out (`server.kv_policy=paged`). Every check must pass but the eight listed in
-KNOWN_MISSES, at 80% load, where torta-sim is 5-19% *faster* than Vidur: Vidur's vLLM scheduler
-asks for one free block per running request whether it needs one or not, so it preempts earlier
-and more often than torta-sim, which preempts only when a request needs a block that is not
-there (docs/validation.md). They are reported, not required. Vidur itself is not
+blocks run out, by the same rule (`server.kv_policy=paged`, `server.kv_preempt=vllm`: one free
+block before each running request's decode step). Every check must pass but the seven listed in
+KNOWN_MISSES, at 80% load, where torta-sim is 5-16% *faster* than Vidur: not the preemptions
+(about as many, in the same bursts; printed per workload) but the iteration-time fit, a few
+percent below Vidur's predictor at the shapes these workloads run, which queueing near
+saturation amplifies (docs/validation.md). They are reported, not required. Vidur itself is not
 run here. Seconds: four workloads of 3,000 requests.
 """
 import csv
@@ -36,10 +37,11 @@ KV_UTILIZATION = "0.98405191"
 SETS = ['regions.servers=[{"gpu":"a100-80gb","model":"llama2-70b","tp":2,"count":1}]',
         "server.profile_source=vidur", "server.batching=vllm", "server.max_batch=128",
         "server.max_prefill_tokens=4096", "server.kv_utilization=" + KV_UTILIZATION]
-# Outside tolerance with paged KV, reported only (docs/validation.md): Vidur preempts earlier.
+# Outside tolerance, reported only (docs/validation.md): the iteration-time fit's error, amplified
+# by queueing at 80% load.
 KNOWN_MISSES = {("fixed_80", "ttft", "mean"), ("fixed_80", "ttft", "p50"), ("fixed_80", "ttft", "p95"),
                 ("fixed_80", "tpot", "p50"), ("fixed_80", "e2e", "mean"), ("fixed_80", "e2e", "p50"),
-                ("fixed_80", "e2e", "p95"), ("conv_80", "ttft", "p95")}
+                ("conv_80", "ttft", "p95")}
 
 
 def run_sim(tmp, name, reqs, extra):
@@ -56,11 +58,12 @@ def run_sim(tmp, name, reqs, extra):
     subprocess.run(cmd, check=True)
     rows = list(csv.DictReader(open(os.path.join(out, "requests.csv"))))
     assert len(rows) == len(reqs), (len(rows), len(reqs))
-    res = []
+    res, restarts = [], []
     for r in sorted(rows, key=lambda r: int(r["request_id"])):
         assert r["status"] == "completed", r
         res.append((float(r["ttft_s"]), float(r["tpot_s"]), float(r["e2e_s"])))
-    return res
+        restarts.append(int(r["preemptions"]))
+    return res, restarts
 
 
 def check_profile_source_errors():
@@ -92,21 +95,26 @@ def main():
     vidur_summary = json.load(open(os.path.join(FIX, "summary.json")))
     failed = reported = passed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        extra = ["server.kv_policy=paged"]
+        extra = ["server.kv_policy=paged", "server.kv_preempt=vllm"]
+        restarts = []
         print("| workload | metric | stat | Vidur (s) | torta-sim (s) | error | tolerance | |")
         print("|---|---|---|--:|--:|--:|--:|---|")
         for name in WORKLOADS:
-            reqs, vid = [], []
+            reqs, vid, vid_restarts = [], [], []
             with open(os.path.join(FIX, name + ".csv"), newline="") as f:
                 for r in csv.DictReader(f):
                     reqs.append((float(r["arrival_s"]), int(r["input_tokens"]), int(r["output_tokens"])))
                     vid.append((float(r["ttft_s"]), float(r["tpot_s"]), float(r["e2e_s"])))
+                    vid_restarts.append(int(r["restarts"]))
             vs = summary(vid)
             # The recorded summary is the one the per-request values give.
             for m in METRICS:
                 for st in STATS:
                     assert abs(vs[m][st] - vidur_summary[name][m][st]) < 1e-6, (name, m, st)
-            ts = summary(run_sim(tmp, name, reqs, extra))
+            res, ours = run_sim(tmp, name, reqs, extra)
+            ts = summary(res)
+            restarts.append("%s: Vidur %d in %d requests, torta-sim %d in %d" % (
+                name, sum(vid_restarts), sum(x > 0 for x in vid_restarts), sum(ours), sum(x > 0 for x in ours)))
             for m in METRICS:
                 for st in STATS:
                     v, t = vs[m][st], ts[m][st]
@@ -119,6 +127,7 @@ def main():
                     passed += ok
                     failed += (not ok) and must
                     reported += (not ok) and not must
+    print("restarts (recompute preemptions): " + "; ".join(restarts))
     print("%d within tolerance, %d outside and required (FAIL), %d outside and only reported" % (
         passed, failed, reported))
     sys.exit(1 if failed else 0)

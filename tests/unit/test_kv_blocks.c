@@ -1,6 +1,7 @@
 /* Unit tests of the paged KV block counter (src/cluster/kv_blocks.c): for random batches, block
  * sizes and iteration ranges, the blocks held, the crossings over a range of iterations and the
- * room left by a number of free blocks must equal a plain per-request, per-iteration count. */
+ * room left by a number of free blocks (also under vLLM's preemption rule) must equal a plain
+ * per-request, per-iteration count. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -56,6 +57,21 @@ static void run_random(uint64_t seed, int32_t bt, int rounds)
                 want++;
             EXPECT(room == want, "bt %d n %d free %lld: room %llu, expected %llu", bt, n, (long long)free_blocks,
                    (unsigned long long)room, (unsigned long long)want);
+        }
+        /* vLLM's rule, the last request the youngest: iteration j runs while the blocks needed
+         * through j leave one free, or the youngest takes the last one. */
+        if (n > 0) {
+            uint64_t want_v = 0;
+            for (;; want_v++) {
+                uint64_t j = j0 + want_v + 1;
+                int64_t need = held(base, n, bt, j) - held(base, n, bt, j0);
+                int young = ceil_div(base[n - 1] + (int64_t)j, bt) > ceil_div(base[n - 1] + (int64_t)j - 1, bt);
+                if (need > free_blocks - 1 + young)
+                    break;
+            }
+            uint64_t room_v = torta_kv_room_vllm(kv, j0 + 1, free_blocks, base[n - 1]);
+            EXPECT(room_v == want_v, "bt %d n %d free %lld: vllm room %llu, expected %llu", bt, n,
+                   (long long)free_blocks, (unsigned long long)room_v, (unsigned long long)want_v);
         }
         /* Accounting a run of iterations, then everyone leaving, frees every block. */
         kv->from = j0 + 1;
