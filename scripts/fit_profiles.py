@@ -19,9 +19,11 @@ max) are computed from the rounded coefficients that are written, over the kept 
 
 Other profile sources: configs/profiles/vidur_a100_llama2-70b_tp2.csv holds Vidur's predicted
 iteration times (written by scripts/fit_vidur_profile.py: phase,batch,tokens,time_ms); the same
-forms are fitted to it, with the same method, under the key "a100-80gb/llama2-70b/tp2/vidur"
-(profile source "vidur"). Prefill points are B prompts of p tokens (P = B p, Q = B p^2), decode
-points B requests of c context tokens each (C = B c).
+forms are fitted to it under the key "a100-80gb/llama2-70b/tp2/vidur" (profile source "vidur"),
+each phase on its own and nothing shared with other triples, by the same relative least squares
+(weights 1 / t^2) with coefficients >= 0. Prefill points are B prompts of p tokens (P = B p,
+Q = B p^2), decode points B requests of c context tokens each (C = B c). The errors by range of
+P and prompts (prefill) and of batch and context (decode) are printed after the table.
 
 It also calibrates the four global constants of the roofline estimate that src/cluster/roofline.c
 uses for triples without a fitted profile (see docs/profiles.md), against the same points, and
@@ -221,8 +223,40 @@ def calibrate_roofline(fits, gpus, models):
 EXTRA_SOURCES = [("vidur", "a100-80gb", "llama2-70b", 2, "configs/profiles/vidur_a100_llama2-70b_tp2.csv")]
 
 
+# Ranges for the error report of the other sources: prefill by the prompt tokens P of the
+# iteration and the prompts in it, decode by the batch and the context per request.
+SRC_P_RANGES = [(1, 256), (257, 1024), (1025, 4096)]
+SRC_PROMPTS = [(1, 1), (2, 4), (5, 1 << 30)]
+SRC_B_RANGES = [(1, 8), (9, 24), (25, 48), (49, 128)]
+SRC_C_RANGES = [(1, 1024), (1025, 2048), (2049, 1 << 30)]
+
+
+def range_name(unit, lo, hi):
+    if lo == hi:
+        return "%s %d" % (unit, lo)
+    return "%s %d-%d" % (unit, lo, hi) if hi < 1 << 30 else "%s >= %d" % (unit, lo)
+
+
+def grid_table(title, rows, cols, rv, cv, pred, y):
+    """Lines of a table of the relative error (pred - y) / y by two ranges: per cell the mean
+    absolute error / the worst point / the mean signed error (bias), and the points."""
+    rel = (pred - y) / y * 100.0
+    out = [("%-14s | %s" % (title, " | ".join("%-26s" % range_name(*c) for c in cols))).rstrip()]
+    for r in rows:
+        cells = []
+        for c in cols:
+            m = (rv >= r[1]) & (rv <= r[2]) & (cv >= c[1]) & (cv <= c[2])
+            cells.append("%-26s" % ("%.1f%% / %.1f%% / %+.1f%% (%d)" % (
+                np.abs(rel[m]).mean(), np.abs(rel[m]).max(), rel[m].mean(), int(m.sum()))
+                if m.any() else "-"))
+        out.append(("%-14s | %s" % (range_name(*r), " | ".join(cells))).rstrip())
+    return out
+
+
 def fit_source_file(path):
-    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file."""
+    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file,
+    each phase on its own, by the relative least squares of nnls_rel (weights 1 / t^2). Returns
+    the profiles.json entry, the overall errors and the lines of the error report by range."""
     pre, dec = [], []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
@@ -236,6 +270,12 @@ def fit_source_file(path):
     cd = [rnd(x) for x in nnls_rel(Xd, yd)]
     pm, px = errors(Xp @ np.array(cp), yp)
     dm, dx = errors(Xd @ np.array(cd), yd)
+    report = grid_table("prefill", [("P",) + r for r in SRC_P_RANGES],
+                        [("prompts",) + r for r in SRC_PROMPTS], b * p, b,
+                        Xp @ np.array(cp), yp)
+    report += grid_table("decode", [("batch",) + r for r in SRC_B_RANGES],
+                         [("context",) + r for r in SRC_C_RANGES], bd, c,
+                         Xd @ np.array(cd), yd)
     entry = {
         "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
         "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
@@ -247,7 +287,7 @@ def fit_source_file(path):
         "max_context_tokens": int(max(c)),
         "max_batch": int(max(max(b), max(bd))),
     }
-    return entry, (len(pre), pm, px, len(dec), dm, dx)
+    return entry, (len(pre), pm, px, len(dec), dm, dx), report
 
 
 def fmt_obj(d, indent):
@@ -351,11 +391,17 @@ def main():
             for t in sorted(fits)]
     print("\n%-40s | %9s %8s %8s | %9s %8s %8s" % ("other sources", "pre pts", "MAPE", "max",
                                                    "dec pts", "MAPE", "max"))
+    reports = []
     for src, gpu, mdl, tp, path in EXTRA_SOURCES:
-        entry, (npre, pm, px, ndec, dm, dx) = fit_source_file(path)
+        entry, (npre, pm, px, ndec, dm, dx), report = fit_source_file(path)
         key = "%s/%s/tp%d/%s" % (gpu, mdl, tp, src)
         print("%-40s | %9d %7.2f%% %7.2f%% | %9d %7.2f%% %7.2f%%" % (key, npre, pm, px, ndec, dm, dx))
         body.append("  %s: %s" % (json.dumps(key), fmt_obj(entry, 4)))
+        reports.append((key, report))
+    for key, report in reports:
+        print("\n%s by range: (fit - predicted) / predicted, mean absolute / worst / mean signed "
+              "(points)" % key)
+        print("\n".join(report))
     body.append("  %s: %s" % (json.dumps("roofline"), fmt_obj(roof, 4)))
     text = "{\n" + ",\n".join(body) + "\n}\n"
     json.loads(text)  # must stay valid JSON: it is embedded in the binary
