@@ -1,6 +1,7 @@
 /* Unit tests of the GPU/model catalogue and iteration-time profiles: the shipped catalogue
- * loads, fitted profiles reproduce the Splitwise table within the documented error, the roofline
- * estimate stays within its documented band, and bad catalogues give path-naming errors. */
+ * loads, fitted profiles reproduce the Splitwise table and the Vidur profile Vidur's predictions
+ * within the documented error, the roofline estimate stays within its documented band, and bad
+ * catalogues give path-naming errors. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,12 @@ const char *torta_embedded_config(const char *name);
  * table, and of the roofline estimate against the fitted profiles. */
 #define FIT_PREFILL_MAPE_MAX 17.0
 #define FIT_DECODE_MAPE_MAX 5.0
+/* The Vidur profile against Vidur's predictions (docs/profiles.md, "The Vidur profile"): MAPE
+ * per phase, and the worst prefill of more than 1,024 prompt tokens and the worst decode. */
+#define VIDUR_PREFILL_MAPE_MAX 5.0
+#define VIDUR_DECODE_MAPE_MAX 2.5
+#define VIDUR_LONG_PREFILL_ERR_MAX 6.0
+#define VIDUR_DECODE_ERR_MAX 7.0
 #define ROOF_MAPE_MAX 25.0
 #define ROOF_POINT_ERR_MAX 40.0
 
@@ -202,6 +209,56 @@ START_TEST(fitted_profiles_reproduce_table)
     }
     ck_assert_int_eq(triples, 12);
     free(pts);
+    torta_catalog_free(c);
+}
+END_TEST
+
+/* The vidur source's profile reproduces the predictions it was fitted to
+ * (configs/profiles/vidur_a100_llama2-70b_tp2.csv: phase,batch,tokens,time_ms) within the
+ * documented bounds, and the errors stored with it are the ones recomputed here. */
+START_TEST(vidur_profile_reproduces_predictions)
+{
+    torta_catalog *c = shipped();
+    int a100 = torta_catalog_gpu(c, "a100-80gb"), l70 = torta_catalog_model(c, "llama2-70b");
+    torta_perf pf;
+    torta_err e = {0};
+    ck_assert_msg(torta_catalog_perf_source(c, a100, l70, 2, torta_catalog_source(c, "vidur"), &pf,
+                                            &e) == 0, "%s", e.msg);
+    const char *root = getenv("TORTA_SOURCE_DIR");
+    char path[1024], line[256], phase[16];
+    snprintf(path, sizeof path, "%s/configs/profiles/vidur_a100_llama2-70b_tp2.csv", root ? root : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert(fgets(line, sizeof line, f) != NULL);
+    ck_assert_str_eq(line, "phase,batch,tokens,time_ms\n");
+    double sum[2] = {0, 0}, worst_long = 0, worst_dec = 0;
+    int n[2] = {0, 0};
+    while (fgets(line, sizeof line, f)) {
+        int b, tok;
+        double ms;
+        ck_assert_msg(sscanf(line, "%15[^,],%d,%d,%lf", phase, &b, &tok, &ms) == 4, "bad line %s", line);
+        int dec = !strcmp(phase, "decode");
+        ck_assert_msg(dec || !strcmp(phase, "prefill"), "bad phase %s", phase);
+        double P = (double)b * tok;
+        double t = dec ? torta_perf_iter_s(&pf, 0, 0, b, P) : torta_perf_iter_s(&pf, P, P * tok, 0, 0);
+        double err = 100 * fabs(t - ms / 1e3) / (ms / 1e3);
+        sum[dec] += err;
+        n[dec]++;
+        if (dec)
+            worst_dec = fmax(worst_dec, err);
+        else if (P > 1024)
+            worst_long = fmax(worst_long, err);
+    }
+    fclose(f);
+    ck_assert_int_eq(n[0], 84);
+    ck_assert_int_eq(n[1], 159);
+    double mp = sum[0] / n[0], md = sum[1] / n[1];
+    ck_assert_msg(fabs(mp - pf.prefill_err_pct) < 0.01 && fabs(md - pf.decode_err_pct) < 0.01,
+                  "file says %.3f/%.3f, recomputed %.3f/%.3f", pf.prefill_err_pct,
+                  pf.decode_err_pct, mp, md);
+    ck_assert_msg(mp < VIDUR_PREFILL_MAPE_MAX && md < VIDUR_DECODE_MAPE_MAX, "MAPE %.2f%% / %.2f%%", mp, md);
+    ck_assert_msg(worst_long < VIDUR_LONG_PREFILL_ERR_MAX, "prefill beyond 1,024 tokens: %.2f%%", worst_long);
+    ck_assert_msg(worst_dec < VIDUR_DECODE_ERR_MAX, "decode: %.2f%%", worst_dec);
     torta_catalog_free(c);
 }
 END_TEST
@@ -499,6 +556,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, shipped_catalogue_loads);
     tcase_add_test(tc, fitted_profiles_reproduce_table);
+    tcase_add_test(tc, vidur_profile_reproduces_predictions);
     tcase_add_test(tc, roofline_within_band_of_fits);
     tcase_add_test(tc, roofline_formula_by_hand);
     tcase_add_test(tc, iteration_time_form);
