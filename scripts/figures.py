@@ -9,12 +9,13 @@
                                              [--window N] [--out FIGDIR] [--formats png,pdf]
 
 `compare` reads the folder written by `torta-sim compare` or `torta-sim sweep` (manifest.csv,
-compare.csv or sweep.csv, and one folder per point; requests.csv or requests.csv.gz). Points
-that share every parameter but the scheduler and the seed form a group; each figure holds every
-group, one panel each, on shared axes:
+compare.csv or sweep.csv, and one folder per point; requests.csv or requests.csv.gz, else
+latency.csv for the CDFs). Points that share every parameter but the scheduler and the seed form
+a group; each figure holds every group, one panel each, on shared axes:
 
     latency_cdf          TTFT, TPOT and e2e latency CDFs per scheduler: median over seeds of
-                         each seed's quantiles, band = min-max over seeds (completed requests)
+                         each seed's quantiles, band = min-max over seeds (completed requests;
+                         exact from requests.csv, else within 0.1% from latency.csv)
     latency_bars         mean and p95 of e2e, TTFT and TPOT per scheduler, 95% Student-t CI over seeds
     load_std_over_time   per slot, std across regions of slots.csv `load`: mean over seeds, band
                          min-max over seeds
@@ -22,7 +23,8 @@ group, one panel each, on shared axes:
                          network, migration, switching
     plan_flows           realised inter-region routing of the reference scheduler (first seed):
                          share of each origin's requests served elsewhere per time bucket, and
-                         the origin x serving-region matrix over the run (one file per group)
+                         the origin x serving-region matrix over the run (one file per group;
+                         left out, with a note, when that run has no requests.csv)
     sweep_<metric>__by_<parameter>   (sweeps) a metric against each swept parameter, one line per
                          scheduler, mean over seeds with 95% CI; one panel per value of the
                          other swept parameters, shared y axis
@@ -286,6 +288,12 @@ def requests_path(folder):
     return None
 
 
+def latency_path(folder):
+    """folder/latency.csv, the run's latency histograms (None: an older run without it)."""
+    path = os.path.join(folder, "latency.csv")
+    return path if os.path.exists(path) else None
+
+
 def count_lines(path):
     n = 0
     with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
@@ -538,6 +546,47 @@ def read_latencies(path):
     return {c: np.frombuffer(v, dtype=float) if len(v) else np.zeros(0) for c, v in out.items()}, k
 
 
+def read_histograms(path):
+    """{metric: (lower_s, upper_s, count) arrays} of a run's latency.csv (README, "latency.csv"),
+    metrics named as requests.csv's columns (ttft_s, tpot_s, e2e_s, ...); buckets by increasing value."""
+    header, rows = read_csv(path)
+    for c in ("metric", "lower_s", "upper_s", "count"):
+        column_index(header, c, path)
+    out = {}
+    for n, r in enumerate(rows):
+        try:
+            b = (float(r["lower_s"]), float(r["upper_s"]), int(r["count"]))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: line {n + 2}: lower_s, upper_s or count: not a number")
+        out.setdefault(r["metric"] + "_s", []).append(b)
+    return {m: tuple(np.array(c, dtype=float) for c in zip(*bs)) for m, bs in out.items()}
+
+
+def hist_quantiles(h, qs):
+    """The ceil(q n)-th smallest value (at least the first) for each q, as the middle of its bucket:
+    within 1/1024 of the exact value, and what the summary's percentiles report (the top bucket,
+    from 2^24 s, gives its lower bound). Returns (values, n)."""
+    lo, hi, count = h
+    cum = np.cumsum(count)
+    n = int(cum[-1])
+    rank = np.maximum(np.ceil(np.asarray(qs) * n), 1)
+    mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), lo)
+    return mid[np.searchsorted(cum, rank, side="left")], n
+
+
+def seed_quantiles(folder):
+    """One run's CDFs at CDF_QUANTILES: {metric: (values, requests)}, the stride k of the rows read,
+    and whether they come from latency.csv. Exact order statistics of requests.csv (or .gz) when the
+    run wrote it, else the bucket middles of latency.csv."""
+    path = requests_path(folder)
+    if path is None:
+        hs = read_histograms(latency_path(folder))
+        return {c: hist_quantiles(hs[c], CDF_QUANTILES) for c, _ in CDF_METRICS if c in hs}, 1, True
+    v, k = read_latencies(path)
+    return {c: (np.quantile(v[c], CDF_QUANTILES, method="inverted_cdf"), int(v[c].size))
+            for c, _ in CDF_METRICS if v[c].size}, k, False
+
+
 def read_e2e(path):
     """e2e_s of completed requests; every k-th row past MAX_CDF_ROWS rows. Returns (values, k)."""
     v, k = read_latencies(path)
@@ -549,7 +598,7 @@ def fig_latency_cdf(groups, outdir, formats, seeds_mode, written):
     function, with the min-max band over seeds; one row of panels per group."""
     colours = {s: g.colour[s] for g in groups for s in g.schedulers}
     styles = {s: g.style[s] for g in groups for s in g.schedulers}
-    data, strides = [], set()
+    data, strides, binned = [], set(), False
     curves = {}                                  # (group, scheduler, metric) -> (med, lo, hi)
     lims = {c: [math.inf, 0.0] for c, _ in CDF_METRICS}
     for g in groups:
@@ -557,17 +606,18 @@ def fig_latency_cdf(groups, outdir, formats, seeds_mode, written):
             pts = g.of(s) if seeds_mode == "all" else g.of(s)[:1]
             per_seed = []
             for p in pts:
-                v, k = read_latencies(requests_path(p.folder))
+                v, k, from_hist = seed_quantiles(p.folder)
                 per_seed.append(v)
                 strides.add(k)
+                binned |= from_hist
             for c, _ in CDF_METRICS:
-                qs = [np.quantile(v[c], CDF_QUANTILES, method="inverted_cdf") for v in per_seed if v[c].size]
+                qs = [v[c][0] for v in per_seed if c in v]
                 if not qs:
                     continue
                 q = np.vstack(qs)
                 med, lo, hi = np.median(q, axis=0), q.min(axis=0), q.max(axis=0)
                 curves[(g.index, s, c)] = (med, lo, hi)
-                n = sum(int(v[c].size) for v in per_seed)
+                n = sum(v[c][1] for v in per_seed if c in v)
                 pos = lo[lo > 0]
                 if pos.size:
                     lims[c][0] = min(lims[c][0], float(pos.min()))
@@ -600,6 +650,8 @@ def fig_latency_cdf(groups, outdir, formats, seeds_mode, written):
            if len(seeds) > 1 else seeds_label(seeds))
     if max(strides, default=1) > 1:
         sub += f"; every {max(strides)}-th request of large files"
+    if binned:
+        sub += "; runs without requests.csv: from latency.csv's histograms (within 0.1%)"
     suptitle(fig, f"Latency distributions: {groups[0].common}", sub + "; TPOT of requests with more than one output token")
     save(fig, outdir, "latency_cdf", formats, written)
     write_data(outdir, "latency_cdf", ["group", "scheduler", "metric", "seeds", "requests", "quantile",
@@ -1054,21 +1106,26 @@ def cmd_compare(args):
     common = common_label(points, pcols, gcols)
     for g in groups:
         g.common = common
-        # requests.csv (or .gz) is read for the latency CDFs (every seed, or the first) and the flows (first).
+        # The latency CDFs read requests.csv (or .gz), else latency.csv, of every seed (or the first).
         readers = g.points if args.cdf_seeds == "all" else [g.of(s)[0] for s in g.schedulers]
         for p in g.points:
             if not os.path.exists(os.path.join(p.folder, "slots.csv")):
                 raise InputError(f"{os.path.join(p.folder, 'slots.csv')}: missing")
-            if p in readers and requests_path(p.folder) is None:
-                raise InputError(f"{os.path.join(p.folder, 'requests.csv')}: missing (run with "
-                                 "output.requests_csv=false? the latency CDF and flow figures need it;"
-                                 " --cdf-seeds first reads only the first seed's)")
+            if p in readers and requests_path(p.folder) is None and latency_path(p.folder) is None:
+                raise InputError(f"{os.path.join(p.folder, 'requests.csv')}: missing, and no latency.csv "
+                                 "either (a run of an older torta-sim with output.requests_csv=false? the "
+                                 "latency CDF needs one of them; --cdf-seeds first reads only the first seed's)")
     written = []
     fig_latency_cdf(groups, out, args.formats, args.cdf_seeds, written)
     fig_latency_bars(groups, out, args.formats, written)
     fig_load_std(groups, out, args.formats, written)
     fig_cost(groups, out, args.formats, written)
     for g in groups:
+        p = g.first(pick_reference(g.schedulers, args.scheduler))
+        if requests_path(p.folder) is None:   # the flows need every request's serving region
+            print(f"figures: no plan_flows for {g.label or 'the run'}: {os.path.join(p.folder, 'requests.csv')} "
+                  "is missing (output.requests_csv=false)", file=sys.stderr)
+            continue
         fig_plan_flows(g, out, args.formats, args.scheduler, written,
                        "plan_flows" if len(groups) == 1 else safe_name(f"plan_flows__{g.name}"))
     if gcols:

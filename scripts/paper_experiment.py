@@ -19,10 +19,12 @@ docs/results.md).
 4. Writes OUT/results.md (tables with 95% CIs, the paper's claims, the share of the gap between
    the best reactive baseline and the bound that TORTA closes, and where it comes from),
    OUT/results.csv, and the figures (scripts/paper_figures.py) into OUT/figures/.
-Layout: OUT/<topology>/ (the sweep), OUT/bound/<topology>/, OUT/calibration/, OUT/cdf/,
-OUT/figures/, OUT/specs/. Rerunning reuses the calibration, the policies and every finished run. Runs keep slots.csv and
-summary.json only (requests.csv is off); the response-time CDFs rerun torta, reactive and skylb
-on the first seed with requests.csv and check that they reproduce the sweep's fingerprints.
+Layout: OUT/<topology>/ (the sweep), OUT/bound/<topology>/, OUT/calibration/, OUT/figures/,
+OUT/specs/. Rerunning reuses the calibration, the policies and every finished run. Runs keep
+slots.csv, summary.json and latency.csv (requests.csv is off); the response-time CDFs of torta,
+reactive and skylb on the first seed come from the sweep points' latency.csv (histogram buckets,
+within 0.1%), with no reruns (before, they were rerun with requests.csv: over 10 minutes and up
+to 5 GB per topology).
 """
 import argparse
 import csv
@@ -310,31 +312,6 @@ def summarise(spec, out, cal_all, bound_all, seeds):
         wr.writerows(table)
 
 
-def cdf_runs(sim, spec, topo, cal, seed, out, jobs):
-    """Reruns torta, reactive and skylb on `seed` with requests.csv (one `compare` per
-    workload@load) for the CDF figures; checks that each reproduces its sweep point."""
-    points = {(r["workload"], r["scheduler"], r["seed"]): r for r in
-              csv.DictReader(open(os.path.join(out, topo["name"], "sweep.csv")))}
-    folders = []
-    for w in spec["workloads"]:
-        for load in spec["loads"]:
-            key = f"{w['name']}@{load}"
-            scheds = [s for s in ("torta", "reactive", "skylb") if points.get((key, s, str(seed)), {}).get("fingerprint")]
-            if not scheds:
-                continue
-            d = os.path.join(out, "cdf", topo["name"], key)
-            run([sim, "compare", *run_args(spec, topo), *workload_args(w, cal[key]["scale"]), "--schedulers",
-                 ",".join(scheds), "--seeds", str(seed), "--set", "output.requests_csv=true", "--jobs", str(jobs),
-                 "--quiet", "--out", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for s in scheds:
-                run_dir = os.path.join(d, f"{s}__s{seed}")
-                if json.load(open(os.path.join(run_dir, "summary.json")))["fingerprint"] != \
-                        points[(key, s, str(seed))]["fingerprint"]:
-                    sys.exit(f"{run_dir}: its fingerprint differs from the sweep point's")
-                folders.append(run_dir)
-    return folders
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--spec", default="configs/experiments/paper.json")
@@ -388,14 +365,9 @@ def main():
     summarise(spec, a.out, cal, bound_all, seeds)
     if not a.no_figures:
         for topo in spec["topologies"]:
-            cdf = cdf_runs(sim, spec, topo, cal[topo["name"]], seeds[0], a.out, a.jobs)
             run(["/usr/bin/python3", "scripts/paper_figures.py", os.path.join(a.out, topo["name"]),
                  "--bound", os.path.join(a.out, "bound", topo["name"]), "--seed", str(seeds[0]),
-                 "--out", os.path.join(a.out, "figures", topo["name"]), "--cdf", *cdf])
-            for d in cdf:  # the CDFs are drawn: keep the disk bounded
-                for name in ("requests.csv", "requests.csv.gz"):   # .gz with output.compress = "gzip"
-                    if os.path.exists(os.path.join(d, name)):
-                        os.remove(os.path.join(d, name))
+                 "--out", os.path.join(a.out, "figures", topo["name"])])
         curves = sorted(p[:-5] + ".curve.csv" for p in records)
         run(["/usr/bin/python3", "scripts/figures.py", "curve", *curves, "--out", os.path.join(a.out, "figures", "training")])
     du = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(a.out) for f in fs)

@@ -10,8 +10,10 @@ Writes into FIGDIR, per workload@load of the sweep:
                      torta and reactive (slots.csv of the seed's sweep points) and the
                      perfect-foresight bound's plan (BOUND/<w>__s<seed>/bound_slots.csv);
   cost-<w>.png       cost by ledger component per scheduler, mean over seeds (sweep.csv);
-  cdf-<w>.png        TTFT and e2e CDFs of torta, reactive and skylb (the --cdf folders:
-                     <anything>/<w>/<scheduler>__s<seed>, each with requests.csv).
+  cdf-<w>.png        TTFT and e2e CDFs of torta, reactive and skylb: the seed's sweep points, or
+                     the --cdf folders <anything>/<w>/<scheduler>__s<seed>. Each run's
+                     requests.csv (or .gz) when it wrote one (exact), else its latency.csv
+                     (histogram buckets: within 0.1%).
 Each figure's numbers are also written next to it as <figure>.csv.
 """
 import argparse
@@ -21,9 +23,12 @@ import os
 import re
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from figures import latency_path, read_histograms  # noqa: E402
 
 COMPONENTS = ["reserved", "on_demand", "spot", "energy", "network", "switching", "migration", "carbon"]
 N_REGIONS = 4
@@ -116,23 +121,56 @@ def open_requests(folder):
     return open(os.path.join(folder, "requests.csv"), newline="")
 
 
+def exact_cdf(rows, col):
+    """(x, share of requests <= x, q -> the (floor(q n) + 1)-th smallest value) of completed rows."""
+    xs = sorted(float(r[col]) for r in rows)
+    ys = [(i + 1) / len(xs) for i in range(len(xs))]
+    return xs, ys, lambda q: xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def binned_cdf(h):
+    """The same from latency.csv's buckets of one metric: the CDF at both bounds of each bucket
+    (exact there; a straight line within a bucket, at most 1/512 wide), and the value of the same
+    rank as the middle of its bucket (within 1/1024)."""
+    lo, hi, count = h
+    cum = np.cumsum(count)
+    n = int(cum[-1])
+    xs = np.column_stack([lo, hi]).ravel()
+    ys = np.column_stack([cum - count, cum]).ravel() / n
+    keep = np.isfinite(xs) & (xs > 0)      # the log axis: not the bucket below 2^-24 s, nor above 2^24 s
+    mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), lo)
+    return xs[keep], ys[keep], lambda q: float(mid[np.searchsorted(cum, min(n, int(q * n) + 1))])
+
+
+def run_cdfs(folder):
+    """{column: exact_cdf or binned_cdf} for ttft_s and e2e_s of one run."""
+    cols = ("ttft_s", "e2e_s")
+    if os.path.exists(os.path.join(folder, "requests.csv")) or os.path.exists(os.path.join(folder, "requests.csv.gz")):
+        rows = [r for r in csv.DictReader(open_requests(folder)) if r["status"] == "completed"]
+        return {c: exact_cdf(rows, c) for c in cols}
+    if latency_path(folder) is None:
+        raise SystemExit(f"{folder}: neither requests.csv nor latency.csv (the CDF needs one of them)")
+    hs = read_histograms(latency_path(folder))
+    return {c: binned_cdf(hs[c]) for c in cols if c in hs}
+
+
 def cdf_figure(runs, key, path):
-    mine = [d for d in runs if os.path.basename(os.path.dirname(os.path.normpath(d))) == key]
-    if not mine:
+    """runs: {scheduler: run folder} of this workload@load."""
+    if not runs:
         return
     fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
     out = []
-    for d in mine:
-        s = os.path.basename(os.path.normpath(d)).rsplit("__s", 1)[0].replace("+", "/")
-        rows = [r for r in csv.DictReader(open_requests(d)) if r["status"] == "completed"]
+    for s, d in runs.items():
+        cdfs = run_cdfs(d)
         for ax, col in zip(axes, ("ttft_s", "e2e_s")):
-            xs = sorted(float(r[col]) for r in rows)
-            ys = [(i + 1) / len(xs) for i in range(len(xs))]
+            if col not in cdfs:
+                continue
+            xs, ys, at = cdfs[col]
             ax.plot(xs, ys, lw=1, label=s)
             ax.set_xscale("log")
             ax.set_xlabel(col.replace("_s", " (s)").replace("e2e", "response time").replace("ttft", "TTFT"))
             for q in (0.5, 0.9, 0.95, 0.99):
-                out.append({"scheduler": s, "metric": col, "quantile": q, "value": xs[min(len(xs) - 1, int(q * len(xs)))]})
+                out.append({"scheduler": s, "metric": col, "quantile": q, "value": at(q)})
     axes[0].set_ylabel("share of requests")
     axes[0].legend(fontsize=7)
     fig.suptitle(f"{key}: response-time CDFs", fontsize=10)
@@ -140,6 +178,15 @@ def cdf_figure(runs, key, path):
     fig.savefig(path, dpi=150)
     plt.close(fig)
     write_csv(path, out)
+
+
+def cdf_runs(points, folders, key):
+    """{scheduler: folder} of torta, reactive and skylb for workload@load `key`: the --cdf folders
+    .../<key>/<scheduler>__s<seed> when given, else the seed's sweep points."""
+    if folders:
+        mine = [d for d in folders if os.path.basename(os.path.dirname(os.path.normpath(d))) == key]
+        return {os.path.basename(os.path.normpath(d)).rsplit("__s", 1)[0].replace("+", "/"): d for d in mine}
+    return {s: points[(key, s)] for s in ("torta", "reactive", "skylb") if (key, s) in points}
 
 
 def write_csv(fig_path, rows):
@@ -156,7 +203,8 @@ def main():
     ap.add_argument("--bound", help="the topology's bound folder, OUT/bound/<topology>")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--cdf", nargs="*", default=[], help="folders .../<workload@load>/<scheduler>__s<seed> with requests.csv")
+    ap.add_argument("--cdf", nargs="*", default=[], help="folders .../<workload@load>/<scheduler>__s<seed> to draw the "
+                    "CDFs from instead of the sweep's points")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rows = list(csv.DictReader(open(os.path.join(a.top, "sweep.csv"))))
@@ -166,7 +214,7 @@ def main():
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)
         capacity_figure(points, a.bound, topo, key, a.seed, os.path.join(a.out, f"capacity-{safe}.png"))
         cost_figure(rows, key, os.path.join(a.out, f"cost-{safe}.png"))
-        cdf_figure(a.cdf, key, os.path.join(a.out, f"cdf-{safe}.png"))
+        cdf_figure(cdf_runs(points, a.cdf, key), key, os.path.join(a.out, f"cdf-{safe}.png"))
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ static void usage(FILE *f)
           "  --plugin FILE.so    load scheduler plugins (repeatable; then --list-schedulers lists theirs)\n"
           "  --faults FILE       server failures / region outages: CSV time_s,region,server,duration_s\n"
           "                      (empty server = whole region; random failures: faults.mtbf_h)\n"
-          "  --out DIR           write requests.csv, slots.csv, summary.json, config.json to DIR\n"
+          "  --out DIR           write requests.csv, slots.csv, latency.csv, summary.json, config.json to DIR\n"
           "                      (a new folder; see --force)\n"
           "  --force             replace an existing --out folder, only if an earlier torta-sim run\n"
           "                      made it (train: replace existing --policy-out/--curve-out files)\n"

@@ -548,6 +548,8 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
     if (!rc && tmp)
         rc = torta_write_json(tmp, "summary.json", sum, e);
     if (!rc && tmp)
+        rc = torta_metrics_write_latency(sim.metrics, tmp, e);
+    if (!rc && tmp)
         rc = write_config(tmp, o, e);
     if (!rc && tmp && o->extra_json_name)
         rc = torta_write_json(tmp, o->extra_json_name, o->extra_json, e);

@@ -51,6 +51,26 @@ double torta_hist_mean(const torta_hist *h)
     return h->n ? h->sum / (double)h->n : 0.0;
 }
 
+void torta_hist_bounds(size_t b, double *lo, double *hi)
+{
+    if (b == 0) {
+        *lo = 0.0;
+        *hi = 0x1p-24;
+        return;
+    }
+    if (b >= TORTA_HIST_BUCKETS + 1) {
+        *lo = 0x1p24;
+        *hi = INFINITY;
+        return;
+    }
+    /* octave 2^(o + MIN_EXP), sub-bucket of 1/512 of it */
+    size_t k = b - 1;
+    int octave = (int)(k >> TORTA_HIST_SUB_BITS) + MIN_EXP;
+    double sub = (double)(k & ((1u << TORTA_HIST_SUB_BITS) - 1));
+    *lo = ldexp(1.0 + sub / (1u << TORTA_HIST_SUB_BITS), octave);
+    *hi = ldexp(1.0 + (sub + 1) / (1u << TORTA_HIST_SUB_BITS), octave);
+}
+
 double torta_hist_quantile(const torta_hist *h, double p)
 {
     if (h->n == 0)
@@ -63,16 +83,14 @@ double torta_hist_quantile(const torta_hist *h, double p)
         seen += h->count[b];
         if (seen < rank)
             continue;
-        double v;
+        double v, lo, hi;
         if (b == 0) {
             v = h->min; /* below 2^-24 s: the minimum is within 60 ns of the answer */
         } else if (b == TORTA_HIST_BUCKETS + 1) {
             v = h->max;
-        } else { /* middle of the bucket: octave 2^(o + MIN_EXP), sub-bucket of 1/512 of it */
-            size_t k = b - 1;
-            int octave = (int)(k >> TORTA_HIST_SUB_BITS) + MIN_EXP;
-            double sub = (double)(k & ((1u << TORTA_HIST_SUB_BITS) - 1)) + 0.5;
-            v = ldexp(1.0 + sub / (1u << TORTA_HIST_SUB_BITS), octave);
+        } else {
+            torta_hist_bounds(b, &lo, &hi);
+            v = 0.5 * (lo + hi); /* exact: lo + hi has 11 significant bits */
         }
         return fmin(fmax(v, h->min), h->max);
     }

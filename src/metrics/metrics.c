@@ -1,4 +1,4 @@
-/* Collectors and writers for requests.csv, slots.csv and the run summary. */
+/* Collectors and writers for requests.csv, slots.csv, latency.csv and the run summary. */
 #include "metrics/metrics.h"
 
 #include <errno.h>
@@ -470,6 +470,44 @@ int torta_metrics_close(torta_metrics *m, torta_err *e)
     return rc;
 }
 
+/* The metric's name in summary.json's latency_s: hist_names[i] without "_s". */
+static void metric_name(int i, char *out, size_t n)
+{
+    snprintf(out, n, "%.*s", (int)strlen(hist_names[i]) - 2, hist_names[i]);
+}
+
+/* %.17g: the bounds are exact doubles, read back bit for bit. */
+static int write_buckets(FILE *f, const char *name, const torta_hist *h)
+{
+    for (size_t b = 0; b < TORTA_HIST_BUCKETS + 2; b++) {
+        if (!h->count[b])
+            continue;
+        double lo, hi;
+        torta_hist_bounds(b, &lo, &hi);
+        if (fprintf(f, "%s,%.17g,%.17g,%llu\n", name, lo, hi, (unsigned long long)h->count[b]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int torta_metrics_write_latency(const torta_metrics *m, const char *dir, torta_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/latency.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return torta_err_set(e, TORTA_EIO, "%s: cannot write: %s", path, strerror(errno));
+    int ok = fputs("metric,lower_s,upper_s,count\n", f) >= 0;
+    for (int i = 0; ok && i < H_COUNT; i++) {
+        char name[32];
+        metric_name(i, name, sizeof name);
+        ok = write_buckets(f, name, &m->hist[i]) == 0;
+    }
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : torta_err_set(e, TORTA_EIO, "%s: write failed: %s", path, strerror(errno));
+}
+
 static cJSON *latency_json(const torta_hist *h)
 {
     cJSON *o = cJSON_CreateObject();
@@ -582,7 +620,7 @@ cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const
     cJSON *lat = cJSON_AddObjectToObject(s, "latency_s");
     for (int i = 0; i < H_COUNT; i++) {
         char key[32];
-        snprintf(key, sizeof key, "%.*s", (int)strlen(hist_names[i]) - 2, hist_names[i]);
+        metric_name(i, key, sizeof key);
         cJSON_AddItemToObject(lat, key, latency_json(&m->hist[i]));
     }
     cJSON *slo = cJSON_AddObjectToObject(s, "slo");

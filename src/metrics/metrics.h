@@ -1,5 +1,5 @@
 /* Run metrics: per-request rows (requests.csv), per-slot per-region rows (slots.csv), latency
- * histograms, load balance and cost accumulators, and the summary (summary.json + stdout table).
+ * histograms (latency.csv), load balance and cost accumulators, and the summary (summary.json + stdout table).
  * Metrics observe the run; they never drive it. */
 #ifndef TORTA_METRICS_H
 #define TORTA_METRICS_H
@@ -30,6 +30,9 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
 int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double end, torta_err *e);
 /* Flushes and closes the CSV files. */
 int torta_metrics_close(torta_metrics *m, torta_err *e);
+/* Writes dir/latency.csv: one row per non-empty bucket of each latency histogram (the
+ * summary's latency_s), in the summary's metric order and by increasing value. */
+int torta_metrics_write_latency(const torta_metrics *m, const char *dir, torta_err *e);
 /* The summary as JSON (caller owns it). */
 cJSON *torta_metrics_summary(const torta_metrics *m, const torta_sim *sim, const char *workload,
                              int complete);

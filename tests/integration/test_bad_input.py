@@ -141,7 +141,7 @@ def issue17_cases(tmp):
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for k in range(2)]
         codes = [pr.wait() for pr in procs]
         files = sorted(os.listdir(c)) if os.path.isdir(c) else []
-        complete = files == [".torta-sim-manifest", "config.json", "requests.csv", "slots.csv", "summary.json"]
+        complete = files == [".torta-sim-manifest", "config.json", "latency.csv", "requests.csv", "slots.csv", "summary.json"]
         left = [n for n in os.listdir(tmp) if n.startswith(f"conc{t}.partial")]
         if not complete or 0 not in codes or left or any(k not in (0, 2) for k in codes):
             bad.append((t, codes, files, left))

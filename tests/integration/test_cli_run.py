@@ -36,7 +36,7 @@ def main():
         p = run(a, "--seed", "7", "--macro", "least-loaded", "--micro", "jsq")
         check("run exits 0", p.returncode == 0, p.stderr[-500:])
         files = sorted(os.listdir(a))
-        check("output files", files == [".torta-sim-manifest", "config.json", "requests.csv", "slots.csv", "summary.json"], files)
+        check("output files", files == [".torta-sim-manifest", "config.json", "latency.csv", "requests.csv", "slots.csv", "summary.json"], files)
         s = json.load(open(os.path.join(a, "summary.json")))
         r = rows(a)
         n = sum(1 for _ in open(TRACE)) - 1
@@ -76,14 +76,14 @@ def main():
 
         run(b, "--seed", "7", "--macro", "least-loaded", "--micro", "jsq")
         same = all(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False)
-                   for f in ("requests.csv", "slots.csv", "summary.json"))
+                   for f in ("requests.csv", "slots.csv", "summary.json", "latency.csv"))
         check("same seed: byte-identical outputs", same)
         d = os.path.join(tmp, "d")
         run(d, "--seed", "7", "--macro", "least-loaded", "--micro", "jsq", "--set", "output.requests_csv=false")
-        check("output.requests_csv=false: no requests.csv, same summary and slots",
-              sorted(os.listdir(d)) == [".torta-sim-manifest", "config.json", "slots.csv", "summary.json"] and
+        check("output.requests_csv=false: no requests.csv, same summary, slots and latency.csv",
+              sorted(os.listdir(d)) == [".torta-sim-manifest", "config.json", "latency.csv", "slots.csv", "summary.json"] and
               all(filecmp.cmp(os.path.join(a, f), os.path.join(d, f), shallow=False)
-                  for f in ("slots.csv", "summary.json")), sorted(os.listdir(d)))
+                  for f in ("slots.csv", "summary.json", "latency.csv")), sorted(os.listdir(d)))
         run(c, "--seed", "8", "--macro", "least-loaded", "--micro", "jsq")
         s8 = json.load(open(os.path.join(c, "summary.json")))
         o7 = {x["request_id"]: x["origin_region"] for x in r}

@@ -6,8 +6,10 @@ written next to each) agree with compare.csv, sweep.csv, summary.json, slots.csv
 recomputed here (latency CDFs per seed, their median and min-max across seeds; load spread over
 time across seeds; a metric against each swept parameter with its CI); the reference scheduler
 of plan_flows is torta-no-rl unless --scheduler says otherwise; requests.csv.gz gives the same
-numbers as requests.csv; --width and --single-column set the size; titles are words; the same
-inputs give byte-identical files; bad input exits 2 naming the file."""
+numbers as requests.csv; without requests.csv the CDFs come from each run's latency.csv (its
+numbers: the buckets' middles, within 1/1024 of requests.csv's order statistics; the other
+figures unchanged, plan_flows left out with a note); --width and --single-column set the size;
+titles are words; the same inputs give byte-identical files; bad input exits 2 naming the file."""
 import csv
 import gzip
 import importlib.util
@@ -126,6 +128,58 @@ def latencies(folder):
             if c != "tpot_s" or int(r["output_tokens"]) > 1:
                 out[c].append(float(r[c]))
     return {c: sorted(v) for c, v in out.items()}
+
+
+def hist_quantile(folder, metric, q):
+    """latency.csv's ceil(q n)-th smallest value of `metric` (at least the first) as the middle
+    of its bucket, and n."""
+    bs = [(float(r["lower_s"]), float(r["upper_s"]), int(r["count"]))
+          for r in read_rows(os.path.join(folder, "latency.csv")) if r["metric"] == metric]
+    n = sum(c for _, _, c in bs)
+    rank, seen = max(1, math.ceil(q * n)), 0
+    for lo, hi, c in bs:
+        seen += c
+        if seen >= rank:
+            return (lo + hi) / 2, n
+    raise AssertionError(f"{folder}: {metric}: rank {rank} beyond {n}")
+
+
+def check_latency_only(cmp, figs, tmp):
+    """Every requests.csv removed (output.requests_csv=false): the CDFs from latency.csv."""
+    lat = os.path.join(tmp, "cmp_latency")
+    shutil.copytree(cmp, lat)
+    for d in os.listdir(lat):
+        if os.path.exists(os.path.join(lat, d, "requests.csv")):
+            os.remove(os.path.join(lat, d, "requests.csv"))
+    out = os.path.join(tmp, "figs_latency")
+    p = run(PY, FIG, "compare", lat, "--out", out, "--formats", "png")
+    check("only latency.csv: figures.py exits 0, every figure but plan_flows, with a note naming requests.csv",
+          p.returncode == 0 and sorted(os.path.basename(x) for x in p.stdout.split()) ==
+          sorted(f"{n}.{e}" for n in FIGURES[:4] for e in ("png", "csv")) and "plan_flows" in p.stderr and
+          "requests.csv" in p.stderr, p.stdout + p.stderr[-300:])
+    if p.returncode != 0:
+        return
+    check_images(out, FIGURES[:4], ("png",), "latency.csv/")
+    check("only latency.csv: latency_bars, load_std_over_time, cost_breakdown unchanged",
+          all(open(os.path.join(figs, f"{n}.csv"), "rb").read() == open(os.path.join(out, f"{n}.csv"), "rb").read()
+              for n in FIGURES[1:4]))
+    exact = {(r["scheduler"], r["metric"], r["quantile"]): r for r in read_rows(os.path.join(figs, "latency_cdf.csv"))}
+    got = read_rows(os.path.join(out, "latency_cdf.csv"))
+    ok, worst = len(got) == len(exact) > 0, 0.0
+    for r in got:
+        x = [hist_quantile(os.path.join(lat, f"{r['scheduler']}__s{seed}"), r["metric"][:-2], float(r["quantile"]))
+             for seed in (1, 2)]
+        vals = [v for v, _ in x]
+        ok &= close(float(r["median_s"]), sum(vals) / 2) and close(float(r["min_s"]), min(vals)) and \
+            close(float(r["max_s"]), max(vals)) and int(r["requests"]) == sum(n for _, n in x) and r["seeds"] == "2"
+        e = exact.get((r["scheduler"], r["metric"], r["quantile"]))
+        ok &= e is not None and int(e["requests"]) == int(r["requests"])
+        for c in ("median_s", "min_s", "max_s"):
+            a, b = float(r[c]), float(e[c]) if e else math.nan
+            ok &= abs(a - b) <= b / 1024 + 1e-6
+            worst = max(worst, abs(a - b) / b)
+    check(f"only latency.csv: latency_cdf's numbers are the buckets' middles per seed (median, min-max), within "
+          f"1/1024 of requests.csv's order statistics (worst {worst:.1e})", ok and worst > 0)
 
 
 def region_load_std(folder):
@@ -390,20 +444,26 @@ def main():
         check("--scheduler not in the run: exit 2 listing the schedulers",
               p.returncode == 2 and "least-loaded" in p.stderr, p.stderr)
 
-        # Without the second seed's requests.csv (output.requests_csv=false, or pruned by
-        # paper_experiment.py): --cdf-seeds first still draws everything; the default says why not.
+        check_latency_only(cmp, figs, tmp)
+        # Without the second seed's requests.csv (output.requests_csv=false) its CDFs come from its
+        # latency.csv; without that too (an older run), --cdf-seeds first still draws everything
+        # and the default says why not.
         cmp2 = os.path.join(tmp, "cmp2")
         shutil.copytree(cmp, cmp2)
-        pruned = 0
-        for d in os.listdir(cmp2):
-            summ = os.path.join(cmp2, d, "summary.json")
-            if os.path.exists(summ) and json.load(open(summ))["seed"] == 2:
-                os.remove(os.path.join(cmp2, d, "requests.csv"))
-                pruned += 1
+        seed2 = [os.path.join(cmp2, d) for d in os.listdir(cmp2)
+                 if os.path.exists(os.path.join(cmp2, d, "summary.json")) and
+                 json.load(open(os.path.join(cmp2, d, "summary.json")))["seed"] == 2]
+        for d in seed2:
+            os.remove(os.path.join(d, "requests.csv"))
         p = run(PY, FIG, "compare", cmp2, "--out", os.path.join(tmp, "f4"), "--formats", "png")
-        check("requests.csv of a seed missing: exit 2 naming it and --cdf-seeds first",
-              pruned == 2 and p.returncode == 2 and "requests.csv" in p.stderr and "--cdf-seeds first" in p.stderr,
-              p.stderr[-300:])
+        check("requests.csv of a seed missing: its CDFs from its latency.csv, exit 0",
+              len(seed2) == 2 and p.returncode == 0, p.stderr[-300:])
+        for d in seed2:
+            os.remove(os.path.join(d, "latency.csv"))
+        p = run(PY, FIG, "compare", cmp2, "--out", os.path.join(tmp, "f4"), "--formats", "png")
+        check("neither requests.csv nor latency.csv of a seed: exit 2 naming both and --cdf-seeds first",
+              p.returncode == 2 and "requests.csv" in p.stderr and "latency.csv" in p.stderr and
+              "--cdf-seeds first" in p.stderr, p.stderr[-300:])
         p = run(PY, FIG, "compare", cmp2, "--out", os.path.join(tmp, "f4"), "--formats", "png", "--cdf-seeds", "first")
         check("--cdf-seeds first needs only the first seed's requests.csv", p.returncode == 0, p.stderr[-300:])
 

@@ -69,6 +69,44 @@ START_TEST(histogram_percentiles_within_bucket_error)
 }
 END_TEST
 
+/* The one bucket a value lands in (count[] of a histogram holding it alone). */
+static size_t bucket_holding(double x)
+{
+    torta_hist h;
+    ck_assert_int_eq(torta_hist_init(&h), 0);
+    torta_hist_add(&h, x);
+    size_t b = 0;
+    while (h.count[b] == 0)
+        b++;
+    torta_hist_free(&h);
+    return b;
+}
+
+/* latency.csv's bounds: every value lies in [lo, hi) of its bucket, neighbouring buckets meet,
+ * and a bucket is at most 1/512 wide, so its middle is within 1/1024 of any value in it. */
+START_TEST(histogram_bounds_hold_their_values)
+{
+    gsl_rng *r = torta_rng_stream(3, "test");
+    const double edge[] = {0.0, 1e-9, 0x1p-24, 0x1p-24 * (1 + 0x1p-52), 0.5, 1.0, 1.0 - 0x1p-53,
+                           0x1p24 * (1 - 0x1p-53), 0x1p24, 1e9};
+    for (int i = 0; i < 20000 + 10; i++) {
+        double x = i < 10 ? edge[i] : exp(gsl_rng_uniform(r) * 40 - 20);
+        double lo, hi;
+        torta_hist_bounds(bucket_holding(x), &lo, &hi);
+        ck_assert_msg(lo <= x && x < hi, "%.17g not in [%.17g, %.17g)", x, lo, hi);
+    }
+    for (size_t b = 0; b <= TORTA_HIST_BUCKETS; b++) {
+        double lo, hi, lo2, hi2;
+        torta_hist_bounds(b, &lo, &hi);
+        torta_hist_bounds(b + 1, &lo2, &hi2);
+        ck_assert(hi == lo2 && lo < hi);
+        if (b > 0)
+            ck_assert(hi / lo <= 1 + 1.0 / 512);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
 START_TEST(config_defaults_and_overrides)
 {
     torta_err e = {0};
@@ -137,6 +175,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, eventq_orders_by_time_then_insertion);
     tcase_add_test(tc, histogram_percentiles_within_bucket_error);
+    tcase_add_test(tc, histogram_bounds_hold_their_values);
     tcase_add_test(tc, config_defaults_and_overrides);
     tcase_add_test(tc, config_errors_name_the_path);
     tcase_add_test(tc, rng_streams_are_independent_and_reproducible);
