@@ -254,9 +254,10 @@ def grid_table(title, rows, cols, rv, cv, pred, y):
 
 
 def fit_source_file(path):
-    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file,
-    each phase on its own, by the relative least squares of nnls_rel (weights 1 / t^2). Returns
-    the profiles.json entry, the overall errors and the lines of the error report by range."""
+    """Builds the table of a predicted-times file (below; what the simulator uses) and fits
+    p0..p2 to the prefill rows and d0..d2 to the decode rows, each phase on its own, by the
+    relative least squares of nnls_rel (weights 1 / t^2), for the schedulers' estimates. Returns
+    the profiles.json entry, the table's overall errors and its error report by range."""
     pre, dec = [], []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
@@ -268,16 +269,47 @@ def fit_source_file(path):
     Xd = np.c_[np.ones_like(yd), bd, bd * c]
     cp = [rnd(x) for x in nnls_rel(Xp, yp)]
     cd = [rnd(x) for x in nnls_rel(Xd, yd)]
-    pm, px = errors(Xp @ np.array(cp), yp)
-    dm, dx = errors(Xd @ np.array(cd), yd)
+    # The table the simulator uses (docs/profiles.md "The Vidur profile"): prefill time =
+    # piecewise-linear in P through knots at the grid's distinct P + q Q, q the pooled
+    # within-P least-squares slope of time on Q, each knot the mean of its rows' t - q Q;
+    # decode: per grid batch B, a(B) + b(B) C by least squares on that B's rows (C = B c).
+    keysP = sorted(set(b * p))
+    num = den = 0.0
+    for P in keysP:
+        m = b * p == P
+        Qm = b[m] * p[m] ** 2
+        num += float(((Qm - Qm.mean()) * (yp[m] - yp[m].mean())).sum())
+        den += float(((Qm - Qm.mean()) ** 2).sum())
+    q = rnd(max(0.0, num / den)) if den > 0 else 0.0
+    ptab = []
+    for P in keysP:
+        m = b * p == P
+        ptab += [int(P), rnd(float((yp[m] - q * b[m] * p[m] ** 2).mean()))]
+    dtab = []
+    for B in sorted(set(bd)):
+        m = bd == B
+        C = bd[m] * c[m]
+        if len(set(C)) > 1:
+            bb, aa = np.polyfit(C, yd[m], 1)
+        else:
+            bb, aa = 0.0, float(yd[m].mean())
+        dtab += [int(B), rnd(float(aa)), rnd(max(0.0, float(bb)))]
+    # The errors stated are the table's (what the simulator uses); p0..d2 remain the
+    # three-coefficient fit, for the schedulers' work estimates.
+    pred_p = np.interp(b * p, ptab[0::2], ptab[1::2]).clip(min=0) + q * b * p * p
+    pred_d = (np.interp(bd, dtab[0::3], dtab[1::3]).clip(min=0)
+              + np.interp(bd, dtab[0::3], dtab[2::3]).clip(min=0) * bd * c)
+    pm, px = errors(pred_p, yp)
+    dm, dx = errors(pred_d, yd)
     report = grid_table("prefill", [("P",) + r for r in SRC_P_RANGES],
                         [("prompts",) + r for r in SRC_PROMPTS], b * p, b,
-                        Xp @ np.array(cp), yp)
+                        pred_p, yp)
     report += grid_table("decode", [("batch",) + r for r in SRC_B_RANGES],
                          [("context",) + r for r in SRC_C_RANGES], bd, c,
-                         Xd @ np.array(cd), yd)
+                         pred_d, yd)
     entry = {
         "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
+        "prefill_table": ptab, "prefill_table_q": q, "decode_table": dtab,
         "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
         "decode_mape_pct": rnd(dm), "decode_max_err_pct": rnd(dx),
         "fit_err_pct": rnd(max(pm, dm)),
@@ -297,6 +329,8 @@ def fmt_obj(d, indent):
         v = d[k]
         if isinstance(v, str):
             s = json.dumps(v)
+        elif isinstance(v, list):
+            s = "[" + ", ".join(str(x) if isinstance(x, int) else SIG % x for x in v) + "]"
         elif isinstance(v, int):
             s = str(v)
         else:

@@ -37,7 +37,22 @@ typedef struct torta_model {
  * P = prompt tokens prefilled in the iteration, Q = sum of squared prompt lengths (attention),
  * B = requests decoding one token, C = total context tokens of those B requests.
  * Linear in B and C on purpose: a server can jump over iterations in closed form. */
+/* A profile given as a table (profiles.json "prefill_table", "prefill_table_q", "decode_table";
+ * docs/profiles.md "The Vidur profile"): prefill t = pwl(P) + q Q, pwl piecewise-linear through
+ * the knots (flat below the first, the last segment extended above); decode t = a(B) + b(B) C,
+ * a and b linear in B between the grid's batch sizes (the last segment extended above), so a
+ * decode iteration stays affine in C for a fixed B. a and b are precomputed for B <= max_b. */
+typedef struct torta_perf_table {
+    int n_pre;
+    double *pre_P, *pre_t, q;
+    int n_dec;
+    double *dec_B, *dec_a, *dec_b;
+    int max_b;
+    double *a_of_b, *b_of_b; /* [0, max_b] */
+} torta_perf_table;
+
 typedef struct torta_perf {
+    const torta_perf_table *table; /* NULL: the coefficients below give the iteration time */
     double p0, p1, p2;
     double d0, d1, d2;
     int fitted;             /* 1: fitted to measured profile data; 0: roofline estimate */
@@ -137,9 +152,34 @@ torta_roofline torta_roofline_default(void);
 double torta_kv_capacity_tokens(const torta_gpu *g, const torta_model *m, int tp,
                                 double mem_utilization);
 
+/* Table profiles: prefill time of P tokens with squared lengths Q; decode a(B), b(B). */
+double torta_perf_table_prefill_s(const torta_perf_table *t, double P, double Q);
+void torta_perf_table_decode(const torta_perf_table *t, double B, double *a, double *b);
+
+/* Decode iteration time of B requests is a + b C: the coefficients for batch size B. */
+static inline void torta_perf_decode_ab(const torta_perf *p, double B, double *a, double *b)
+{
+    if (p->table) {
+        torta_perf_table_decode(p->table, B, a, b);
+        return;
+    }
+    *a = p->d0 + p->d1 * B;
+    *b = p->d2;
+}
+
 static inline double torta_perf_iter_s(const torta_perf *p, double P, double Q, double B, double C)
 {
     double t = 0.0;
+    if (p->table) {
+        if (P > 0)
+            t += torta_perf_table_prefill_s(p->table, P, Q);
+        if (B > 0) {
+            double a, b;
+            torta_perf_table_decode(p->table, B, &a, &b);
+            t += a + b * C;
+        }
+        return t;
+    }
     if (P > 0)
         t += p->p0 + p->p1 * P + p->p2 * Q;
     if (B > 0)

@@ -382,8 +382,10 @@ static void set_decode(torta_sim *sim, int s, uint64_t i, int32_t b_count, int64
             sv->seg_n = sv->kv->from + room - i;
     }
     sv->seg_prefill = 0;
-    sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
-    sv->seg_beta = p->d2 * b;
+    double da, db;
+    torta_perf_decode_ab(p, b, &da, &db);
+    sv->seg_alpha = da + db * ctx;
+    sv->seg_beta = db * b;
 }
 
 /* paged: the blocks request r takes when it joins the batch at iteration sv->iter: its prefill's

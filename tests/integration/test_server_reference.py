@@ -23,6 +23,34 @@ SRC = os.environ.get("TORTA_SOURCE_DIR", ".")
 GPU, MODEL, TP = "h100-80gb", "llama2-70b", 4
 
 
+def _interp(xs, ys, x):
+    """As the simulator's table lookup: flat below the first point, the last segment extended."""
+    if len(xs) == 1 or x <= xs[0]:
+        return ys[0]
+    k = 0
+    while k < len(xs) - 2 and x > xs[k + 1]:
+        k += 1
+    f = (x - xs[k]) / (xs[k + 1] - xs[k])
+    return ys[k] + f * (ys[k + 1] - ys[k])
+
+
+def prefill_s(perf, P, Q):
+    """Prefill time: the three-coefficient form, or a table profile's (docs/profiles.md)."""
+    if "prefill_table" in perf:
+        t = perf["prefill_table"]
+        return max(0.0, _interp(t[0::2], t[1::2], P)) + perf["prefill_table_q"] * Q
+    return perf["p0"] + perf["p1"] * P + perf["p2"] * Q
+
+
+def decode_s(perf, B, C):
+    if "decode_table" in perf:
+        t = perf["decode_table"]
+        a = max(0.0, _interp(t[0::3], t[1::3], B))
+        b = max(0.0, _interp(t[0::3], t[2::3], B))
+        return a + b * C
+    return perf["d0"] + perf["d1"] * B + perf["d2"] * C
+
+
 def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, max_prefill=0):
     """reqs: list of (arrival, inp, out) sorted by arrival. Returns {i: (first_token, finish)}.
 
@@ -31,7 +59,6 @@ def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, m
     step; sarathi: one decode step of the running requests plus prompt chunks filling
     chunk_tokens, prefilling requests first (a chunk of c tokens after k counts c (2k + c) in Q).
     """
-    p0, p1, p2, d0, d1, d2 = (perf[k] for k in ("p0", "p1", "p2", "d0", "d1", "d2"))
     t, nxt, queue, running, prefilling, result, done = 0.0, 0, [], [], [], {}, 0
     used = 0
     while done < len(reqs):
@@ -78,11 +105,11 @@ def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, m
             t = reqs[nxt][0]  # idle until the next arrival
             continue
         decode = running and not (policy == "vllm" and P)
-        dt = p0 + p1 * P + p2 * Q if P else 0.0
+        dt = prefill_s(perf, P, Q) if P else 0.0
         if decode:
             B = len(running)
             C = sum(reqs[i][1] + g for i, g in running)
-            dt += d0 + d1 * B + d2 * C
+            dt += decode_s(perf, B, C)
         t += dt
         new_running = []
         for i, g in running:
@@ -121,7 +148,6 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
     one or not; while none is free, the most recent one not yet gone through is preempted, or the
     request itself when none is left, unless it is the only one running.
     """
-    p0, p1, p2, d0, d1, d2 = (perf[k] for k in ("p0", "p1", "p2", "d0", "d1", "d2"))
     n_blocks = kv_cap // bt
     wm = math.floor(watermark * n_blocks)
     blocks = lambda tokens: -(-tokens // bt)
@@ -198,11 +224,11 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
         if not decode and not new:
             t = reqs[nxt][0]  # idle until the next arrival
             continue
-        dt = p0 + p1 * P + p2 * Q if new else 0.0
+        dt = prefill_s(perf, P, Q) if new else 0.0
         if decode:
             B = len(running)
             C = sum(reqs[r["i"]][1] + gen[r["i"]] for r in running)
-            dt += d0 + d1 * B + d2 * C
+            dt += decode_s(perf, B, C)
         t += dt
         after = []
         for r in (running if decode else []) + new:
@@ -221,14 +247,14 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
     return result
 
 
-def run_case(tmp, name, reqs, extra_sets):
+def run_case(tmp, name, reqs, extra_sets, gpu=GPU, tp=TP):
     trace = os.path.join(tmp, name + ".csv")
     with open(trace, "w") as f:
         f.write("arrival_s,input_tokens,output_tokens\n")
         for a, i, o in reqs:
             f.write(f"{a:.9f},{i},{o}\n")
     out = os.path.join(tmp, name)
-    servers = json.dumps([{"gpu": GPU, "model": MODEL, "tp": TP, "count": 1}])
+    servers = json.dumps([{"gpu": gpu, "model": MODEL, "tp": tp, "count": 1}])
     cmd = [SIM, "--topology", os.path.join(SRC, "tests/fixtures/core/one_region.json"),
            "--trace", trace, "--quiet", "--out", out, "--set", "regions.servers=" + servers]
     for s in extra_sets:
@@ -322,6 +348,40 @@ def main():
                       f"worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
                 passed += ok
                 failed += not ok
+        # A table profile (source vidur: prefill piecewise-linear in P, decode a(B) + b(B) C;
+        # docs/profiles.md): the jump must stay exact with per-batch-size coefficients, across
+        # batch sizes between and beyond the grid's, reserved and paged.
+        vperf = profiles["a100-80gb/llama2-70b/tp2/vidur"]
+        t, reqs = 0.0, []
+        for _ in range(300):
+            t += rng.expovariate(6.0)
+            reqs.append((round(t, 6), rng.randint(1, 3000), rng.choice([1, rng.randint(50, 800)])))
+        for kv_util, max_batch, paged in ((0.9, 160, False), (0.9, 7, False), (0.9, 160, True)):
+            mem = gpus["a100-80gb"]["mem_gb"] * 1e9 * 2 * kv_util
+            kv_cap = int((mem - models[MODEL]["weight_bytes"]) // models[MODEL]["kv_bytes_per_token"])
+            sets = [f"server.kv_utilization={kv_util}", f"server.max_batch={max_batch}",
+                    "server.batching=vllm", "server.max_prefill_tokens=4096",
+                    "server.profile_source=vidur"]
+            if paged:
+                ref = reference_paged(reqs, vperf, kv_cap, max_batch, "vllm", bt=16, watermark=0.01,
+                                      preempt="vllm", max_prefill=4096)
+                sets += ["server.kv_policy=paged", "server.kv_block_tokens=16",
+                         "server.kv_watermark=0.01", "server.kv_preempt=vllm"]
+            else:
+                ref = reference(reqs, vperf, kv_cap, max_batch, "vllm", max_prefill=4096)
+                sets += ["server.kv_policy=reserve"]
+            rows = run_case(tmp, f"vidur-{max_batch}-{paged}", reqs, sets, gpu="a100-80gb", tp=2)
+            worst = 0.0
+            for i, (a, _, _) in enumerate(reqs):
+                r = rows[i]
+                assert r["status"] == "completed", r
+                worst = max(worst, abs(float(r["ttft_s"]) - (ref[i][0] - a)),
+                            abs(float(r["e2e_s"]) - (ref[i][1] - a)))
+            ok = worst < 2e-6
+            print(f"vidur-table  vllm max_prefill=4096 {'paged' if paged else 'reserve':8s} max_batch={max_batch} "
+                  f"kv_cap={kv_cap} worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
+            passed += ok
+            failed += not ok
         differ = sum(r["needed"] != r["vllm"] for r in by_rule.values())
         ok = differ > 0
         print(f"the preemption rules differ in {differ} of {len(by_rule)} paged settings  {'ok' if ok else 'FAIL'}")
