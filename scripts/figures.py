@@ -587,12 +587,6 @@ def seed_quantiles(folder):
             for c, _ in CDF_METRICS if v[c].size}, k, False
 
 
-def read_e2e(path):
-    """e2e_s of completed requests; every k-th row past MAX_CDF_ROWS rows. Returns (values, k)."""
-    v, k = read_latencies(path)
-    return v["e2e_s"], k
-
-
 def fig_latency_cdf(groups, outdir, formats, seeds_mode, written):
     """TTFT, TPOT and e2e CDFs: per scheduler the median over seeds of each seed's quantile
     function, with the min-max band over seeds; one row of panels per group."""

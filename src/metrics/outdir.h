@@ -1,7 +1,7 @@
 /* Output folders and files written safely: results go to a temporary sibling that is moved into
  * place only when complete, and torta-sim never deletes what it did not make. A folder it made
  * holds a manifest (TORTA_MANIFEST) naming its files; only such a folder is ever replaced
- * (--force), and only while it holds nothing else. See docs/outputs.md, "What torta-sim touches". */
+ * (--force), and only while it holds nothing else. See README.md, "What torta-sim touches". */
 #ifndef TORTA_OUTDIR_H
 #define TORTA_OUTDIR_H
 
