@@ -162,22 +162,24 @@ static int batched_episode(void *ctx, long ep, train_blob *out)
 }
 
 /* Iterations of K episodes with one policy, run by `jobs` workers, then combined in episode
- * order and one PPO update. The very first episode runs here: it creates the learner (and, for
- * the OT-supervised variants, is the behaviour-cloning episode, which adds no transitions).
- * An interrupted iteration is dropped whole. Returns 0 or an exit status; *done counts the
- * episodes trained on. */
+ * order and one PPO update. The very first episode runs here, ahead of the first iteration's K
+ * (whose update it joins): it creates the learner (and, for the OT-supervised variants, is the
+ * behaviour-cloning episode, which adds no transitions). So 1 + I K episodes make I iterations
+ * of K parallel episodes. An interrupted iteration is dropped whole. Returns 0 or an exit
+ * status; *done counts the episodes trained on. */
 static int train_batched(trainer *t, long K, int jobs, long *done)
 {
     volatile int *stop = cli_stop_flag();
-    train_blob *blobs = calloc((size_t)K, sizeof *blobs);
+    train_blob *blobs = calloc((size_t)K + 1, sizeof *blobs);
     int rc = blobs ? 0 : 1;
     torta_err e = {0};
-    for (long first = 0; !rc && first < t->episodes && !*stop; first += K) {
-        long n = t->episodes - first < K ? t->episodes - first : K, here = 0;
+    for (long first = 0, n = 0; !rc && first < t->episodes && !*stop; first += n) {
+        long here = 0;
         if (!t->l->ppo) {
             rc = batched_episode(t, first, &blobs[0]);
             here = 1;
         }
+        n = t->episodes - first < K + here ? t->episodes - first : K + here;
         if (!rc)
             rc = train_pool_run(first + here, n - here, jobs, batched_episode, t, blobs + here, stop);
         for (long i = 0; !rc && i < n; i++) {
@@ -205,7 +207,7 @@ static int train_batched(trainer *t, long K, int jobs, long *done)
             rc = cli_fail(&e);
         if (!rc)
             *done += n;
-        for (long i = 0; i < K; i++)
+        for (long i = 0; i <= K; i++)
             train_blob_free(&blobs[i]);
     }
     free(blobs);
