@@ -220,7 +220,10 @@ def calibrate_roofline(fits, gpus, models):
 
 
 # Named profile sources: (source, gpu, model, tp, data file in the fit_vidur_profile.py format).
-EXTRA_SOURCES = [("vidur", "a100-80gb", "llama2-70b", 2, "configs/profiles/vidur_a100_llama2-70b_tp2.csv")]
+EXTRA_SOURCES = [("vidur", "a100-80gb", "llama2-70b", 2, "configs/profiles/vidur_a100_llama2-70b_tp2.csv",
+                  "configs/profiles/vidur_a100_llama2-70b_tp2_grid.csv")]
+# How the simulator looks the Vidur grid up (Vidur's own rounding; docs/profiles.md).
+GRID_KEYS = {"grid_context_granularity": 64, "grid_token_round": 8, "grid_attention_batch_overhead": 0.1}
 
 
 # Ranges for the error report of the other sources: prefill by the prompt tokens P of the
@@ -253,11 +256,33 @@ def grid_table(title, rows, cols, rv, cv, pred, y):
     return out
 
 
-def fit_source_file(path):
-    """Builds the table of a predicted-times file (below; what the simulator uses) and fits
-    p0..p2 to the prefill rows and d0..d2 to the decode rows, each phase on its own, by the
-    relative least squares of nnls_rel (weights 1 / t^2), for the schedulers' estimates. Returns
-    the profiles.json entry, the table's overall errors and its error report by range."""
+def load_grid(path):
+    """The grid file: {(part, batch, tokens): seconds}."""
+    with open(path, newline="") as f:
+        return {(r["part"], int(r["batch"]), int(r["tokens"])): float(r["time_ms"]) / 1000.0
+                for r in csv.DictReader(f)}
+
+
+def grid_prefill_s(grid, P, Q, several):
+    """As src/cluster/perf_grid.c, inside the grid."""
+    g = GRID_KEYS
+    t = grid[("prefill_linear", 1, -(-P // g["grid_token_round"]) * g["grid_token_round"])]
+    return t + grid[("prefill_attention", 1, round(Q ** 0.5))] * (
+        1 + g["grid_attention_batch_overhead"] * several)
+
+
+def grid_decode_s(grid, B, C):
+    g = GRID_KEYS["grid_context_granularity"]
+    return grid[("decode", B, -(-(C // B) // g) * g)]
+
+
+def fit_source_file(path, grid_path):
+    """Fits p0..p2 to the prefill rows and d0..d2 to the decode rows of a predicted-times file,
+    each phase on its own, by the relative least squares of nnls_rel (weights 1 / t^2), for the
+    schedulers' estimates; the simulator's iteration times come from the grid file, whose
+    errors against the same rows are stated (they should be 0: both are Vidur's predictions).
+    Returns the profiles.json entry, the grid's overall errors and the fit's error report by
+    range."""
     pre, dec = [], []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
@@ -269,47 +294,20 @@ def fit_source_file(path):
     Xd = np.c_[np.ones_like(yd), bd, bd * c]
     cp = [rnd(x) for x in nnls_rel(Xp, yp)]
     cd = [rnd(x) for x in nnls_rel(Xd, yd)]
-    # The table the simulator uses (docs/profiles.md "The Vidur profile"): prefill time =
-    # piecewise-linear in P through knots at the grid's distinct P + q Q, q the pooled
-    # within-P least-squares slope of time on Q, each knot the mean of its rows' t - q Q;
-    # decode: per grid batch B, a(B) + b(B) C by least squares on that B's rows (C = B c).
-    keysP = sorted(set(b * p))
-    num = den = 0.0
-    for P in keysP:
-        m = b * p == P
-        Qm = b[m] * p[m] ** 2
-        num += float(((Qm - Qm.mean()) * (yp[m] - yp[m].mean())).sum())
-        den += float(((Qm - Qm.mean()) ** 2).sum())
-    q = rnd(max(0.0, num / den)) if den > 0 else 0.0
-    ptab = []
-    for P in keysP:
-        m = b * p == P
-        ptab += [int(P), rnd(float((yp[m] - q * b[m] * p[m] ** 2).mean()))]
-    dtab = []
-    for B in sorted(set(bd)):
-        m = bd == B
-        C = bd[m] * c[m]
-        if len(set(C)) > 1:
-            bb, aa = np.polyfit(C, yd[m], 1)
-        else:
-            bb, aa = 0.0, float(yd[m].mean())
-        dtab += [int(B), rnd(float(aa)), rnd(max(0.0, float(bb)))]
-    # The errors stated are the table's (what the simulator uses); p0..d2 remain the
-    # three-coefficient fit, for the schedulers' work estimates.
-    pred_p = np.interp(b * p, ptab[0::2], ptab[1::2]).clip(min=0) + q * b * p * p
-    pred_d = (np.interp(bd, dtab[0::3], dtab[1::3]).clip(min=0)
-              + np.interp(bd, dtab[0::3], dtab[2::3]).clip(min=0) * bd * c)
+    grid = load_grid(grid_path)
+    pred_p = np.array([grid_prefill_s(grid, int(n * q), int(n * q * q), n > 1) for n, q, _ in pre])
+    pred_d = np.array([grid_decode_s(grid, n, n * q) for n, q, _ in dec])
     pm, px = errors(pred_p, yp)
     dm, dx = errors(pred_d, yd)
     report = grid_table("prefill", [("P",) + r for r in SRC_P_RANGES],
                         [("prompts",) + r for r in SRC_PROMPTS], b * p, b,
-                        pred_p, yp)
+                        Xp @ np.array(cp), yp)
     report += grid_table("decode", [("batch",) + r for r in SRC_B_RANGES],
                          [("context",) + r for r in SRC_C_RANGES], bd, c,
-                         pred_d, yd)
-    entry = {
+                         Xd @ np.array(cd), yd)
+    entry = dict(GRID_KEYS, **{
         "p0": cp[0], "p1": cp[1], "p2": cp[2], "d0": cd[0], "d1": cd[1], "d2": cd[2],
-        "prefill_table": ptab, "prefill_table_q": q, "decode_table": dtab,
+        "grid_file": grid_path,
         "prefill_mape_pct": rnd(pm), "prefill_max_err_pct": rnd(px),
         "decode_mape_pct": rnd(dm), "decode_max_err_pct": rnd(dx),
         "fit_err_pct": rnd(max(pm, dm)),
@@ -318,7 +316,7 @@ def fit_source_file(path):
         "max_prompt_tokens": int(max(p)),
         "max_context_tokens": int(max(c)),
         "max_batch": int(max(max(b), max(bd))),
-    }
+    })
     return entry, (len(pre), pm, px, len(dec), dm, dx), report
 
 
@@ -426,15 +424,15 @@ def main():
     print("\n%-40s | %9s %8s %8s | %9s %8s %8s" % ("other sources", "pre pts", "MAPE", "max",
                                                    "dec pts", "MAPE", "max"))
     reports = []
-    for src, gpu, mdl, tp, path in EXTRA_SOURCES:
-        entry, (npre, pm, px, ndec, dm, dx), report = fit_source_file(path)
+    for src, gpu, mdl, tp, path, grid_path in EXTRA_SOURCES:
+        entry, (npre, pm, px, ndec, dm, dx), report = fit_source_file(path, grid_path)
         key = "%s/%s/tp%d/%s" % (gpu, mdl, tp, src)
         print("%-40s | %9d %7.2f%% %7.2f%% | %9d %7.2f%% %7.2f%%" % (key, npre, pm, px, ndec, dm, dx))
         body.append("  %s: %s" % (json.dumps(key), fmt_obj(entry, 4)))
         reports.append((key, report))
     for key, report in reports:
-        print("\n%s by range: (fit - predicted) / predicted, mean absolute / worst / mean signed "
-              "(points)" % key)
+        print("\n%s, the three-coefficient fit (the schedulers' estimates) by range: (fit - "
+              "predicted) / predicted, mean absolute / worst / mean signed (points)" % key)
         print("\n".join(report))
     body.append("  %s: %s" % (json.dumps("roofline"), fmt_obj(roof, 4)))
     text = "{\n" + ",\n".join(body) + "\n}\n"

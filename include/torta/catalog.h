@@ -37,22 +37,24 @@ typedef struct torta_model {
  * P = prompt tokens prefilled in the iteration, Q = sum of squared prompt lengths (attention),
  * B = requests decoding one token, C = total context tokens of those B requests.
  * Linear in B and C on purpose: a server can jump over iterations in closed form. */
-/* A profile given as a table (profiles.json "prefill_table", "prefill_table_q", "decode_table";
- * docs/profiles.md "The Vidur profile"): prefill t = pwl(P) + q Q, pwl piecewise-linear through
- * the knots (flat below the first, the last segment extended above); decode t = a(B) + b(B) C,
- * a and b linear in B between the grid's batch sizes (the last segment extended above), so a
- * decode iteration stays affine in C for a fixed B. a and b are precomputed for B <= max_b. */
-typedef struct torta_perf_table {
-    int n_pre;
-    double *pre_P, *pre_t, q;
-    int n_dec;
-    double *dec_B, *dec_a, *dec_b;
-    int max_b;
-    double *a_of_b, *b_of_b; /* [0, max_b] */
-} torta_perf_table;
+/* A profile given as a grid of iteration times (profiles.json "grid_file"; docs/profiles.md
+ * "The Vidur profile"), looked up as Vidur's predictor does:
+ *   prefill  linear(ceil(P / token_round)) + attention(round(sqrt(Q))), the attention times
+ *            (1 + batch_overhead) when the iteration holds several prompts (Q < P^2);
+ *   decode   decode(B, ceil(floor(C / B) / granularity)): by batch size and mean context, which
+ *            is rounded down and then up to a multiple of the granularity.
+ * Beyond the grid, the last step is extended (never below 0). Prefill and decode in one
+ * iteration (the mixed and sarathi policies) add up. */
+typedef struct torta_perf_grid {
+    int granularity, token_round;
+    double batch_overhead;
+    int max_b, n_ctx, decode_rows; /* decode[(B - 1) n_ctx + k - 1]: B requests, mean k granularity */
+    int n_linear, n_attention;     /* linear[j - 1]: j token_round tokens; attention[s - 1] */
+    double *decode, *linear, *attention; /* seconds */
+} torta_perf_grid;
 
 typedef struct torta_perf {
-    const torta_perf_table *table; /* NULL: the coefficients below give the iteration time */
+    const torta_perf_grid *grid; /* NULL: the coefficients below give the iteration time */
     double p0, p1, p2;
     double d0, d1, d2;
     int fitted;             /* 1: fitted to measured profile data; 0: roofline estimate */
@@ -94,6 +96,9 @@ typedef struct torta_catalog {
         int gpu, model, tp;
         torta_perf perf;
         int source; /* index into source_names */
+        char *grid_file; /* a grid profile's file (NULL: none); perf.grid once a run selects it */
+        int grid_granularity, grid_token_round;
+        double grid_batch_overhead;
     } *profiles;
     torta_roofline roofline;
     /* Source names: [0] "splitwise", [1] "roofline", then the named sources of the keys. */
@@ -152,32 +157,24 @@ torta_roofline torta_roofline_default(void);
 double torta_kv_capacity_tokens(const torta_gpu *g, const torta_model *m, int tp,
                                 double mem_utilization);
 
-/* Table profiles: prefill time of P tokens with squared lengths Q; decode a(B), b(B). */
-double torta_perf_table_prefill_s(const torta_perf_table *t, double P, double Q);
-void torta_perf_table_decode(const torta_perf_table *t, double B, double *a, double *b);
-
-/* Decode iteration time of B requests is a + b C: the coefficients for batch size B. */
-static inline void torta_perf_decode_ab(const torta_perf *p, double B, double *a, double *b)
-{
-    if (p->table) {
-        torta_perf_table_decode(p->table, B, a, b);
-        return;
-    }
-    *a = p->d0 + p->d1 * B;
-    *b = p->d2;
-}
+/* Grid profiles (src/cluster/perf_grid.c): reads the grid file (errors name file, line and
+ * field), and the iteration times. Decode: *c_next is the batch's total context at which the
+ * time next changes (the server's decode jump ends there). */
+int torta_perf_grid_load(const char *path, int granularity, int token_round, double batch_overhead,
+                         torta_perf_grid **out, torta_err *e);
+void torta_perf_grid_free(torta_perf_grid *g);
+double torta_perf_grid_prefill_s(const torta_perf_grid *g, double P, double Q);
+double torta_perf_grid_decode_s(const torta_perf_grid *g, int64_t B, int64_t C, int64_t *c_next);
 
 static inline double torta_perf_iter_s(const torta_perf *p, double P, double Q, double B, double C)
 {
     double t = 0.0;
-    if (p->table) {
+    if (p->grid) {
+        int64_t next;
         if (P > 0)
-            t += torta_perf_table_prefill_s(p->table, P, Q);
-        if (B > 0) {
-            double a, b;
-            torta_perf_table_decode(p->table, B, &a, &b);
-            t += a + b * C;
-        }
+            t += torta_perf_grid_prefill_s(p->grid, P, Q);
+        if (B > 0)
+            t += torta_perf_grid_decode_s(p->grid, (int64_t)B, (int64_t)C, &next);
         return t;
     }
     if (P > 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/datadir.h"
 #include "torta/catalog.h"
 #include "torta/json.h"
 
@@ -252,152 +253,44 @@ static int parse_profile_key(torta_catalog *c, const char *key, const char *wher
     return 0;
 }
 
-/* Reads the numbers of array key (n_cols per row, at least 1 row) into a new array. */
-static int table_nums(const cJSON *obj, const char *key, const char *where, int n_cols,
-                      double **out, int *n_rows, torta_err *e)
+/* The optional grid keys of a profile entry (catalog.h, torta_perf_grid): the file, read when
+ * a run selects the profile (torta_catalog_select_source), and how it is looked up. */
+static int parse_grid_keys(const cJSON *obj, const char *where, struct torta_profile_entry *pe,
+                           torta_err *e)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
-    int n = cJSON_GetArraySize(a);
-    if (!cJSON_IsArray(a) || n < n_cols || n % n_cols)
-        return torta_err_set(e, TORTA_EINPUT, "%s.%s: expected an array of %d numbers per row",
-                             where, key, n_cols);
-    if (!(*out = malloc((size_t)n * sizeof **out)))
+    const char *file;
+    int rc = torta_json_str(obj, "grid_file", where, 0, "", &file, e);
+    if (rc || !*file)
+        return rc;
+    long gran, round_to;
+    rc = torta_json_int(obj, "grid_context_granularity", where, 1, 1L << 20, 1, 0, &gran, e);
+    if (!rc)
+        rc = torta_json_int(obj, "grid_token_round", where, 1, 1L << 20, 1, 0, &round_to, e);
+    if (!rc)
+        rc = torta_json_num(obj, "grid_attention_batch_overhead", where, 0, 10, 1, 0,
+                            &pe->grid_batch_overhead, e);
+    if (rc)
+        return rc;
+    pe->grid_granularity = (int)gran;
+    pe->grid_token_round = (int)round_to;
+    if (!(pe->grid_file = dup_str(file)))
         return torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
-    int i = 0;
-    const cJSON *x;
-    cJSON_ArrayForEach(x, a)
-    {
-        if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || x->valuedouble < 0)
-            return torta_err_set(e, TORTA_EINPUT, "%s.%s[%d]: expected a number >= 0", where,
-                                 key, i);
-        (*out)[i++] = x->valuedouble;
-    }
-    *n_rows = n / n_cols;
     return 0;
 }
 
-static void perf_table_free(torta_perf_table *t)
+/* Reads the grid of a profile entry that has one, once. */
+static int load_grid(struct torta_profile_entry *pe, torta_err *e)
 {
-    if (!t)
-        return;
-    free(t->pre_P);
-    free(t->dec_B);
-    free(t->a_of_b);
-    free(t);
-}
-
-/* Linear interpolation between rows of xs (ascending, stride 1) with ys at stride ys_stride;
- * flat below the first when flat_below, else the first segment extended; the last extended. */
-static double interp(const double *xs, const double *ys, int stride, int n, double x, int flat_below)
-{
-    if (n == 1 || (flat_below && x <= xs[0]))
-        return ys[0];
-    int k = 0;
-    while (k < n - 2 && x > xs[k + 1])
-        k++;
-    double f = (x - xs[k]) / (xs[k + 1] - xs[k]);
-    return ys[k * stride] + f * (ys[(k + 1) * stride] - ys[k * stride]);
-}
-
-double torta_perf_table_prefill_s(const torta_perf_table *t, double P, double Q)
-{
-    double v = interp(t->pre_P, t->pre_t, 1, t->n_pre, P, 1);
-    return (v > 0 ? v : 0) + t->q * Q;
-}
-
-void torta_perf_table_decode(const torta_perf_table *t, double B, double *a, double *b)
-{
-    int ib = (int)B;
-    if ((double)ib == B && ib >= 0 && ib <= t->max_b) {
-        *a = t->a_of_b[ib];
-        *b = t->b_of_b[ib];
-        return;
-    }
-    *a = interp(t->dec_B, t->dec_a, 1, t->n_dec, B, 1);
-    *b = interp(t->dec_B, t->dec_b, 1, t->n_dec, B, 1);
-    if (*a < 0)
-        *a = 0;
-    if (*b < 0)
-        *b = 0;
-}
-
-/* The optional table keys of a profile entry; all three or none. */
-static int parse_perf_table(const cJSON *obj, const char *where, torta_perf_table **out,
-                            torta_err *e)
-{
-    *out = NULL;
-    int has = !!cJSON_GetObjectItemCaseSensitive(obj, "prefill_table") +
-              !!cJSON_GetObjectItemCaseSensitive(obj, "prefill_table_q") +
-              !!cJSON_GetObjectItemCaseSensitive(obj, "decode_table");
-    if (has == 0)
+    if (!pe->grid_file || pe->perf.grid)
         return 0;
-    if (has != 3)
-        return torta_err_set(e, TORTA_EINPUT,
-                             "%s: prefill_table, prefill_table_q and decode_table go together",
-                             where);
-    torta_perf_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
-    double *pre = NULL, *dec = NULL;
-    int rc = table_nums(obj, "prefill_table", where, 2, &pre, &t->n_pre, e);
-    t->pre_P = pre;
+    char path[4096];
+    torta_data_path(pe->grid_file, path, sizeof path); /* a miss is reported by the open below */
+    torta_perf_grid *g;
+    int rc = torta_perf_grid_load(path, pe->grid_granularity, pe->grid_token_round,
+                                  pe->grid_batch_overhead, &g, e);
     if (!rc)
-        rc = table_nums(obj, "decode_table", where, 3, &dec, &t->n_dec, e);
-    t->dec_B = dec;
-    if (!rc)
-        rc = torta_json_num(obj, "prefill_table_q", where, 0, 1e3, 1, 0, &t->q, e);
-    if (rc) {
-        perf_table_free(t);
-        return rc;
-    }
-    /* De-interleave: pre rows (P, t), dec rows (B, a, b). */
-    double *pp = malloc((size_t)t->n_pre * 2 * sizeof *pp);
-    double *dd = malloc((size_t)t->n_dec * 3 * sizeof *dd);
-    if (!pp || !dd) {
-        free(pp);
-        free(dd);
-        perf_table_free(t);
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
-    }
-    for (int i = 0; i < t->n_pre; i++) {
-        pp[i] = pre[2 * i];
-        pp[t->n_pre + i] = pre[2 * i + 1];
-    }
-    for (int i = 0; i < t->n_dec; i++)
-        for (int j = 0; j < 3; j++)
-            dd[j * t->n_dec + i] = dec[3 * i + j];
-    free(pre);
-    free(dec);
-    t->pre_P = pp;
-    t->pre_t = pp + t->n_pre;
-    t->dec_B = dd;
-    t->dec_a = dd + t->n_dec;
-    t->dec_b = dd + 2 * t->n_dec;
-    for (int i = 1; i < t->n_pre && !rc; i++)
-        if (!(t->pre_P[i] > t->pre_P[i - 1]))
-            rc = torta_err_set(e, TORTA_EINPUT, "%s.prefill_table: P must increase", where);
-    for (int i = 1; i < t->n_dec && !rc; i++)
-        if (!(t->dec_B[i] > t->dec_B[i - 1]))
-            rc = torta_err_set(e, TORTA_EINPUT, "%s.decode_table: batch must increase", where);
-    if (!rc && t->dec_B[t->n_dec - 1] > 1e6)
-        rc = torta_err_set(e, TORTA_EINPUT, "%s.decode_table: batch above 1e6", where);
-    if (!rc) {
-        t->max_b = (int)t->dec_B[t->n_dec - 1];
-        if (!(t->a_of_b = malloc(2 * ((size_t)t->max_b + 1) * sizeof *t->a_of_b)))
-            rc = torta_err_set(e, TORTA_ENOMEM, "out of memory loading the catalogue");
-    }
-    if (rc) {
-        perf_table_free(t);
-        return rc;
-    }
-    t->b_of_b = t->a_of_b + t->max_b + 1;
-    int max_b = t->max_b;
-    t->max_b = -1; /* compute from the grid, not the cache */
-    for (int b = 0; b <= max_b; b++)
-        torta_perf_table_decode(t, b, &t->a_of_b[b], &t->b_of_b[b]);
-    t->max_b = max_b;
-    *out = t;
-    return 0;
+        pe->perf.grid = g;
+    return rc;
 }
 
 static int parse_profile(torta_catalog *c, const cJSON *obj, struct torta_profile_entry *pe,
@@ -406,8 +299,8 @@ static int parse_profile(torta_catalog *c, const cJSON *obj, struct torta_profil
     static const char *const known[] = {
         "p0", "p1", "p2", "d0", "d1", "d2", "fit_err_pct", "prefill_mape_pct",
         "prefill_max_err_pct", "decode_mape_pct", "decode_max_err_pct", "rows", "points",
-        "source", "max_prompt_tokens", "max_context_tokens", "max_batch", "prefill_table",
-        "prefill_table_q", "decode_table", NULL};
+        "source", "max_prompt_tokens", "max_context_tokens", "max_batch", "grid_file",
+        "grid_context_granularity", "grid_token_round", "grid_attention_batch_overhead", NULL};
     static const char *const coef[] = {"p0", "p1", "p2", "d0", "d1", "d2"};
     char where[300];
     snprintf(where, sizeof where, "profiles.%s", obj->string);
@@ -459,11 +352,7 @@ static int parse_profile(torta_catalog *c, const cJSON *obj, struct torta_profil
     pe->perf.fit_max_prompt_tokens = (int32_t)range[0];
     pe->perf.fit_max_context_tokens = (int32_t)range[1];
     pe->perf.fit_max_batch = (int32_t)range[2];
-    torta_perf_table *t = NULL;
-    if (!rc)
-        rc = parse_perf_table(obj, where, &t, e);
-    pe->perf.table = t;
-    return rc;
+    return rc ? rc : parse_grid_keys(obj, where, pe, e);
 }
 
 int torta_catalog_load(const cJSON *gpus, const cJSON *models, const cJSON *profiles,
@@ -568,8 +457,10 @@ void torta_catalog_free(torta_catalog *c)
         free(c->models[i].name);
     for (int i = 0; i < c->n_sources; i++)
         free(c->source_names[i]);
-    for (int i = 0; c->profiles && i < c->n_profiles + 1; i++)
-        perf_table_free((torta_perf_table *)c->profiles[i].perf.table);
+    for (int i = 0; c->profiles && i < c->n_profiles + 1; i++) {
+        torta_perf_grid_free((torta_perf_grid *)c->profiles[i].perf.grid);
+        free(c->profiles[i].grid_file);
+    }
     free(c->gpus);
     free(c->models);
     free(c->profiles);
@@ -673,6 +564,17 @@ int torta_catalog_perf_source(const torta_catalog *c, int gpu, int model, int tp
 int torta_catalog_select_source(torta_catalog *c, int gpu, int model, int tp, int source,
                                 const char *where, torta_err *e)
 {
+    for (int i = 0; i < c->n_profiles; i++) {
+        struct torta_profile_entry *pe = &c->profiles[i];
+        if (pe->gpu == gpu && pe->model == model && pe->tp == tp && pe->source == source) {
+            int rc = load_grid(pe, e);
+            if (rc) {
+                char msg[sizeof e->msg] = "";
+                snprintf(msg, sizeof msg, "%s", e->msg);
+                return torta_err_set(e, rc, "%s: %s", where, msg);
+            }
+        }
+    }
     torta_perf probe = {0};
     /* The default source always answers (or the server set-up reports why it cannot). */
     int rc = source == TORTA_PROFILE_SOURCE_DEFAULT ? 0

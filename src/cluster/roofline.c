@@ -45,7 +45,7 @@ void torta_roofline_perf(const torta_roofline *r, const torta_gpu *g, const tort
     out->d1 = per_tok_s;
     out->d2 = m->kv_bytes_per_token / bw / r->mem_eff;
     out->fitted = 0;
-    out->table = NULL;
+    out->grid = NULL;
     out->fit_err_pct = NAN;
     out->prefill_err_pct = NAN;
     out->decode_err_pct = NAN;

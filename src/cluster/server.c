@@ -2,8 +2,9 @@
  * residency and loads, and the `exponential` / `deterministic` one-at-a-time service modes.
  *
  * No event per iteration: while the batch does not change, iteration times form an arithmetic
- * series (decode time is linear in batch size B and context C, and C grows by B per iteration),
- * so the server jumps to its next completion in one event. A request that arrives mid-jump and
+ * series (decode time is linear in batch size B and context C, and C grows by B per iteration;
+ * with a grid profile it is constant until the mean context reaches the grid's next step, where
+ * the jump ends), so the server jumps to its next completion in one event. A request that arrives mid-jump and
  * could join the batch cuts the jump short at the end of the iteration under way. Work per
  * event is O(log batch): running requests sit in a heap keyed by their last iteration.
  *
@@ -382,10 +383,17 @@ static void set_decode(torta_sim *sim, int s, uint64_t i, int32_t b_count, int64
             sv->seg_n = sv->kv->from + room - i;
     }
     sv->seg_prefill = 0;
-    double da, db;
-    torta_perf_decode_ab(p, b, &da, &db);
-    sv->seg_alpha = da + db * ctx;
-    sv->seg_beta = db * b;
+    if (p->grid) { /* constant until the mean context reaches the grid's next step */
+        int64_t c_next;
+        sv->seg_alpha = torta_perf_grid_decode_s(p->grid, b_count, (int64_t)ctx, &c_next);
+        sv->seg_beta = 0;
+        uint64_t steps = (uint64_t)((c_next - (int64_t)ctx + b_count - 1) / b_count);
+        if (steps < sv->seg_n)
+            sv->seg_n = steps;
+        return;
+    }
+    sv->seg_alpha = p->d0 + p->d1 * b + p->d2 * ctx;
+    sv->seg_beta = p->d2 * b;
 }
 
 /* paged: the blocks request r takes when it joins the batch at iteration sv->iter: its prefill's

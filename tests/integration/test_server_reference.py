@@ -23,31 +23,46 @@ SRC = os.environ.get("TORTA_SOURCE_DIR", ".")
 GPU, MODEL, TP = "h100-80gb", "llama2-70b", 4
 
 
-def _interp(xs, ys, x):
-    """As the simulator's table lookup: flat below the first point, the last segment extended."""
-    if len(xs) == 1 or x <= xs[0]:
-        return ys[0]
-    k = 0
-    while k < len(xs) - 2 and x > xs[k + 1]:
-        k += 1
-    f = (x - xs[k]) / (xs[k + 1] - xs[k])
-    return ys[k] + f * (ys[k + 1] - ys[k])
+def _extend(ys, x):
+    """ys[x - 1] (x 1-based), the last step extended beyond the table, never below 0."""
+    if x <= len(ys):
+        return ys[x - 1]
+    return max(0.0, ys[-1] + (x - len(ys)) * (ys[-1] - ys[-2]))
+
+
+def load_grid(perf):
+    """A grid profile's file (docs/profiles.md, "The Vidur profile") as lists per part."""
+    parts = {"decode": {}, "prefill_linear": [], "prefill_attention": []}
+    with open(os.path.join(SRC, perf["grid_file"]), newline="") as f:
+        for r in csv.DictReader(f):
+            t = float(r["time_ms"]) / 1000.0
+            if r["part"] == "decode":
+                parts["decode"].setdefault(int(r["batch"]), []).append(t)
+            else:
+                parts[r["part"]].append(t)
+    perf = dict(perf, grid=parts)
+    return perf
 
 
 def prefill_s(perf, P, Q):
-    """Prefill time: the three-coefficient form, or a table profile's (docs/profiles.md)."""
-    if "prefill_table" in perf:
-        t = perf["prefill_table"]
-        return max(0.0, _interp(t[0::2], t[1::2], P)) + perf["prefill_table_q"] * Q
+    """Prefill time: the three-coefficient form, or a grid profile's (several prompts: Q < P^2)."""
+    if "grid" in perf:
+        g = perf["grid"]
+        t = _extend(g["prefill_linear"], max(1, -(-P // perf["grid_token_round"])))
+        return t + _extend(g["prefill_attention"], round(math.sqrt(Q))) * (
+            1 + perf["grid_attention_batch_overhead"] * (Q < P * P))
     return perf["p0"] + perf["p1"] * P + perf["p2"] * Q
 
 
 def decode_s(perf, B, C):
-    if "decode_table" in perf:
-        t = perf["decode_table"]
-        a = max(0.0, _interp(t[0::3], t[1::3], B))
-        b = max(0.0, _interp(t[0::3], t[2::3], B))
-        return a + b * C
+    if "grid" in perf:
+        g, gran = perf["grid"]["decode"], perf["grid_context_granularity"]
+        k = max(1, -(-(C // B) // gran))
+        top = max(g)
+        if B <= top:
+            return _extend(g[B], k)
+        last, prev = _extend(g[top], k), _extend(g[top - 1], k)
+        return max(0.0, last + (B - top) * (last - prev))
     return perf["d0"] + perf["d1"] * B + perf["d2"] * C
 
 
@@ -348,10 +363,10 @@ def main():
                       f"worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
                 passed += ok
                 failed += not ok
-        # A table profile (source vidur: prefill piecewise-linear in P, decode a(B) + b(B) C;
-        # docs/profiles.md): the jump must stay exact with per-batch-size coefficients, across
-        # batch sizes between and beyond the grid's, reserved and paged.
-        vperf = profiles["a100-80gb/llama2-70b/tp2/vidur"]
+        # A grid profile (source vidur: decode time a step function of the mean context per batch
+        # size; docs/profiles.md): the jump must end at every step, across batch sizes inside and
+        # beyond the grid's, reserved and paged.
+        vperf = load_grid(profiles["a100-80gb/llama2-70b/tp2/vidur"])
         t, reqs = 0.0, []
         for _ in range(300):
             t += rng.expovariate(6.0)
@@ -378,7 +393,7 @@ def main():
                 worst = max(worst, abs(float(r["ttft_s"]) - (ref[i][0] - a)),
                             abs(float(r["e2e_s"]) - (ref[i][1] - a)))
             ok = worst < 2e-6
-            print(f"vidur-table  vllm max_prefill=4096 {'paged' if paged else 'reserve':8s} max_batch={max_batch} "
+            print(f"vidur-grid   vllm max_prefill=4096 {'paged' if paged else 'reserve':8s} max_batch={max_batch} "
                   f"kv_cap={kv_cap} worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
             passed += ok
             failed += not ok
