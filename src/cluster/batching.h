@@ -51,6 +51,7 @@ typedef struct torta_batching {
     int policy;                 /* torta_batching_policy */
     int32_t chunk_tokens;       /* sarathi: tokens per iteration (decodes + prefill chunks) */
     int32_t max_prefill_tokens; /* mixed, vllm: prompt tokens admitted per iteration (0: no limit) */
+    int prefill_padded;         /* 1: counted as prompts x the longest (vLLM 0.2, Vidur); 0: summed */
     int kv_policy;              /* torta_kv_policy, resolved (never AUTO on a server) */
     int32_t kv_block_tokens;    /* paged: tokens per KV block */
     double kv_watermark;        /* paged: share of blocks an admission leaves free */

@@ -642,6 +642,7 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
     int prefill_only = sv->batching.policy == TORTA_BATCHING_VLLM;
     uint64_t i = sv->iter, tok_iter = prefill_only ? i - 1 : i;
     double limit = sv->batching.max_prefill_tokens, prompt = 0;
+    double prompts = 0, longest = 0; /* for prefill_count padded */
     int32_t first = -1, last = -1; /* admitted for prefill, to stamp their first token below */
     int at_limit = 0;              /* the head waits for prompt-token room only */
     if (sv->kv) {
@@ -669,7 +670,9 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
          * request computes its whole context) */
         double k = r->generated == 0 && sv->prefix ? torta_prefix_cached_tokens(sim, s, r) : 0;
         double in = (double)prefill_len(r) - k;
-        if (limit > 0 && !resumed && prompt > 0 && prompt + in > limit) {
+        double longer = in > longest ? in : longest;
+        double counted = sv->batching.prefill_padded ? (prompts + 1) * longer : prompt + in;
+        if (limit > 0 && !resumed && prompt > 0 && counted > limit) {
             at_limit = 1;
             break;
         }
@@ -681,6 +684,8 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
             int fresh = r->generated == 0; /* a recomputed request keeps its first token */
             /* After k cached tokens, attention over the in new ones counts in (2k + in), as a chunk. */
             prompt += in;
+            prompts++;
+            longest = longer;
             sv->pre_p += in;
             sv->pre_q += in * (2 * k + in);
             rc = prefill_done(sv, r, ri, tok_iter);

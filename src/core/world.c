@@ -207,12 +207,13 @@ static int parse_servers(const cJSON *list, const char *where, const torta_catal
     return 0;
 }
 
-/* server.batching, server.chunk_tokens, server.max_prefill_tokens, server.kv_policy and
+/* server.batching, server.chunk_tokens, server.max_prefill_tokens, server.prefill_count,
+ * server.kv_policy and
  * server.kv_preempt (left unresolved: AUTO depends on each group's batching),
  * server.kv_block_tokens, server.kv_watermark. */
 static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
 {
-    const char *name = NULL, *kv = NULL, *preempt = NULL;
+    const char *name = NULL, *kv = NULL, *preempt = NULL, *count = NULL;
     long chunk = 0, max_prefill = 0, block = 0;
     double watermark = 0;
     int rc = torta_json_str(srv, "batching", "server", 0, "mixed", &name, e);
@@ -222,6 +223,12 @@ static int parse_batching(const cJSON *srv, torta_batching *b, torta_err *e)
         rc = torta_json_int(srv, "chunk_tokens", "server", 1, 1 << 30, 0, 512, &chunk, e);
     if (!rc)
         rc = torta_json_int(srv, "max_prefill_tokens", "server", 0, 1 << 30, 0, 0, &max_prefill, e);
+    if (!rc)
+        rc = torta_json_str(srv, "prefill_count", "server", 0, "sum", &count, e);
+    if (!rc && strcmp(count, "sum") && strcmp(count, "padded"))
+        rc = torta_err_set(e, TORTA_EINPUT, "server.prefill_count: \"%s\" is not sum or padded", count);
+    if (!rc)
+        b->prefill_padded = strcmp(count, "padded") == 0;
     if (!rc)
         rc = torta_json_str(srv, "kv_policy", "server", 0, "auto", &kv, e);
     if (!rc)
@@ -351,8 +358,9 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
     if (!rc)
         rc = torta_json_num(torta_config_at(cfg, "server"), "load_gb_per_s", "server", 1e-6, 1e6, 0,
                             5.0, &load_gbs, e);
-    torta_batching batching = {TORTA_BATCHING_MIXED, 512, 0, TORTA_KV_AUTO, 16, 0.01,
-                               TORTA_KV_PREEMPT_AUTO};
+    torta_batching batching = {.policy = TORTA_BATCHING_MIXED, .chunk_tokens = 512,
+                               .kv_policy = TORTA_KV_AUTO, .kv_block_tokens = 16,
+                               .kv_watermark = 0.01, .kv_preempt = TORTA_KV_PREEMPT_AUTO};
     if (!rc)
         rc = parse_batching(torta_config_at(cfg, "server"), &batching, e);
     const char *source_name = "splitwise";

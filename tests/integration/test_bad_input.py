@@ -26,6 +26,7 @@ CASES = [
     ("wrong value type", ["--set", "server.max_batch=\"many\""], ["server.max_batch", "must be a number"]),
     ("value out of range", ["--set", "server.kv_utilization=1.5"], ["server.kv_utilization", "outside"]),
     ("unknown service mode", ["--set", "server.mode=exponentail"], ["server.mode", 'did you mean "exponential"']),
+    ("unknown prefill count", ["--set", "server.prefill_count=padding"], ["server.prefill_count", '"padding" is not sum or padded']),
     ("unknown GPU", ["--set", 'regions.servers=[{"gpu":"h200","model":"llama2-70b","tp":4}]'],
      ["regions.servers[0].gpu", "h200"]),
     ("model does not fit", ["--set", 'regions.servers=[{"gpu":"a10-24gb","model":"llama2-70b","tp":1}]'],
