@@ -247,7 +247,7 @@ def time_unit(span_s):
 
 def read_csv(path):
     try:
-        with open(path, newline="") as f:
+        with open_text(path) as f:
             r = csv.reader(f)
             header = next(r, None)
             if header is None:
@@ -286,6 +286,12 @@ def requests_path(folder):
         if os.path.exists(path):
             return path
     return None
+
+
+def slots_path(folder):
+    """folder/slots.csv, or slots.csv.gz when the run compressed it (slots.csv when neither)."""
+    gz = os.path.join(folder, "slots.csv.gz")
+    return gz if os.path.exists(gz) else os.path.join(folder, "slots.csv")
 
 
 def latency_path(folder):
@@ -741,7 +747,7 @@ def fig_load_std(groups, outdir, formats, written):
         for s in g.schedulers:
             per_seed = []
             for p in g.of(s):
-                slots, _ = read_slots(os.path.join(p.folder, "slots.csv"))
+                slots, _ = read_slots(slots_path(p.folder))
                 per_seed.append({k: (v[0], v[1], float(np.std(v[2]))) for k, v in slots.items()})  # population std
             keys = sorted(set().union(*per_seed))
             st, en, mean, lo, hi, n = [], [], [], [], [], []
@@ -969,7 +975,7 @@ def fig_plan_flows(g, outdir, formats, wanted, written, name="plan_flows"):
     ref = pick_reference(g.schedulers, wanted)
     p = g.first(ref)
     path = requests_path(p.folder)
-    _, regions = read_slots(os.path.join(p.folder, "slots.csv"))
+    _, regions = read_slots(slots_path(p.folder))
     t_max = 0.0
     slot_s = slot_length(p.folder)
     # First pass collects (origin, serve, arrival); bucketing waits until the span is known.
@@ -1103,8 +1109,8 @@ def cmd_compare(args):
         # The latency CDFs read requests.csv (or .gz), else latency.csv, of every seed (or the first).
         readers = g.points if args.cdf_seeds == "all" else [g.of(s)[0] for s in g.schedulers]
         for p in g.points:
-            if not os.path.exists(os.path.join(p.folder, "slots.csv")):
-                raise InputError(f"{os.path.join(p.folder, 'slots.csv')}: missing")
+            if not os.path.exists(slots_path(p.folder)):
+                raise InputError(f"{slots_path(p.folder)}: missing")
             if p in readers and requests_path(p.folder) is None and latency_path(p.folder) is None:
                 raise InputError(f"{os.path.join(p.folder, 'requests.csv')}: missing, and no latency.csv "
                                  "either (a run of an older torta-sim with output.requests_csv=false? the "

@@ -21,7 +21,7 @@ docs/results.md).
    OUT/results.csv, and the figures (scripts/paper_figures.py) into OUT/figures/.
 Layout: OUT/<topology>/ (the sweep), OUT/bound/<topology>/, OUT/calibration/, OUT/figures/,
 OUT/specs/. Rerunning reuses the calibration, the policies and every finished run. Runs keep
-slots.csv, summary.json and latency.csv (requests.csv is off); the response-time CDFs of torta,
+slots.csv.gz (the spec sets output.compress), summary.json and latency.csv (requests.csv is off); the response-time CDFs of torta,
 reactive and skylb on the first seed come from the sweep points' latency.csv (histogram buckets,
 within 0.1%), with no reruns (before, they were rerun with requests.csv: over 10 minutes and up
 to 5 GB per topology).

@@ -40,21 +40,25 @@ def point_dirs(top, rows, seed):
 
 
 def per_region(path, value, demand=None):
-    """{region: ([t hours], [value])} from a slots.csv-like file."""
+    """{region: ([t hours], [value])} from a slots.csv-like file (or its .gz)."""
     out = {}
-    for r in csv.DictReader(open(path)):
-        t = float(r["start_s"]) / 3600
-        d = out.setdefault(r["region"], ([], [], []))
-        d[0].append(t)
-        d[1].append(float(r[value]))
-        d[2].append(float(r[demand]) if demand else 0.0)
+    with (gzip.open(path, "rt", newline="") if path.endswith(".gz") else open(path, newline="")) as f:
+        for r in csv.DictReader(f):
+            t = float(r["start_s"]) / 3600
+            d = out.setdefault(r["region"], ([], [], []))
+            d[0].append(t)
+            d[1].append(float(r[value]))
+            d[2].append(float(r[demand]) if demand else 0.0)
     return out
 
 
 def capacity_figure(points, bound_dir, topo, key, seed, path):
     series = {}
     for s in ("torta", "reactive"):
-        f = os.path.join(points.get((key, s), ""), "slots.csv")
+        folder = points.get((key, s), "")
+        f = os.path.join(folder, "slots.csv.gz")
+        if not os.path.exists(f):
+            f = os.path.join(folder, "slots.csv")
         if (key, s) in points and os.path.exists(f):
             series[s] = per_region(f, "capacity_rps", "offered_rps")
     b = os.path.join(bound_dir or "", f"{key}__s{seed}", "bound_slots.csv")

@@ -504,11 +504,11 @@ int torta_run(const torta_run_opts *o, cJSON **summary, torta_err *e)
         rc = torta_faults_setup(&sim, o->config, e);
     if (!rc)
         rc = stop_requested(&sim, e);
-    int requests_mode = TORTA_REQUESTS_CSV, gzip_level = 1;
+    int requests_csv = 1, gzip_level = 0;
     if (!rc)
-        rc = torta_metrics_requests_mode(o->config, &requests_mode, &gzip_level, e);
+        rc = torta_metrics_output_mode(o->config, &requests_csv, &gzip_level, e);
     if (!rc)
-        rc = torta_metrics_new(&sim, tmp, requests_mode, gzip_level, &sim.metrics, e);
+        rc = torta_metrics_new(&sim, tmp, requests_csv, gzip_level, &sim.metrics, e);
     double slo_ttft_s = 0, slo_e2e_s = 0;
     const cJSON *slo = torta_config_at(o->config, "slo");
     if (!rc)

@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "cluster/server_prefix.h"
 #include "core/ledger.h"
+#include "metrics/csv_out.h"
 #include "metrics/csvfmt.h"
 #include "metrics/histogram.h"
 #include "torta/config.h"
@@ -17,10 +17,9 @@
 enum { H_TTFT, H_TPOT, H_E2E, H_NET, H_QUEUE, H_SWITCH, H_COUNT };
 static const char *const hist_names[H_COUNT] = {"ttft_s", "tpot_s", "e2e_s", "network_s", "queue_s", "switch_s"};
 
-/* Each CSV file has a buffer of CSV_BUF_BYTES. requests.csv rows are formatted straight into
- * theirs, written out when fewer than ROW_MAX_BYTES remain. A row holds three quoted names (600
- * characters each before quoting), 8 integers and 7 times. */
-enum { CSV_BUF_BYTES = 1 << 20, ROW_MAX_BYTES = 8192 };
+/* Rows are formatted straight into their file's buffer (csv_out.h), which holds
+ * TORTA_CSV_ROW_MAX bytes per row: a requests.csv row three quoted names (600 characters each
+ * before quoting), 8 integers and 7 times; a slots.csv row one name and 30-odd numbers. */
 
 /* Spread of one quantity across regions or servers, time-weighted over slots. */
 typedef struct spread_acc {
@@ -28,12 +27,7 @@ typedef struct spread_acc {
 } spread_acc;
 
 struct torta_metrics {
-    FILE *req_csv, *slot_csv;
-    char *req_buf, *slot_buf;
-    size_t req_len; /* bytes of req_buf not yet written */
-    z_stream *gz;   /* requests.csv.gz (output.compress = "gzip"): req_buf goes through deflate */
-    gz_header gz_head;
-    unsigned char *gz_buf;
+    torta_csv_out req, slot; /* requests.csv and slots.csv (.gz); f NULL: not written */
     char **region_csv;          /* region names, CSV-quoted where needed */
     char **model_csv;
     int n_regions, n_models;
@@ -74,55 +68,27 @@ static char *csv_quote(const char *s)
     return out;
 }
 
-/* Opens dir/name with a buffer in *buf (stdio's, or the caller's when own_buffer); the header
- * is written to the file unless the caller's buffer takes it (header NULL). */
-static FILE *open_csv(const char *dir, const char *name, char **buf, int own_buffer,
-                      const char *header, torta_err *e)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        torta_err_set(e, TORTA_EIO, "%s: cannot write: %s", path, strerror(errno));
-        return NULL;
-    }
-    *buf = malloc(CSV_BUF_BYTES);
-    if (!*buf) {
-        fclose(f);
-        torta_err_set(e, TORTA_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (!own_buffer)
-        setvbuf(f, *buf, _IOFBF, CSV_BUF_BYTES);
-    if (header)
-        fputs(header, f);
-    return f;
-}
-
 void torta_metrics_set_slo(torta_metrics *m, double ttft_s, double e2e_s)
 {
     m->slo_ttft_s = ttft_s;
     m->slo_e2e_s = e2e_s;
 }
 
-int torta_metrics_requests_mode(const cJSON *config, int *mode, int *level, torta_err *e)
+int torta_metrics_output_mode(const cJSON *config, int *requests_csv, int *gzip_level, torta_err *e)
 {
     const cJSON *out = torta_config_at(config, "output");
-    *mode = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "requests_csv")) ? TORTA_REQUESTS_NONE
-                                                                                : TORTA_REQUESTS_CSV;
-    *level = 1;
+    *requests_csv = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "requests_csv"));
+    *gzip_level = 0;
     const char *name = NULL;
     int rc = torta_json_str(out, "compress", "output", 0, "none", &name, e);
     if (rc)
         return rc;
     if (strcmp(name, "none") == 0)
         return 0;
+    /* Level 1 (the default) is about 3 times faster than zlib's default 6 and 20% larger. */
     if (strncmp(name, "gzip", 4) == 0 &&
         (name[4] == '\0' || (name[4] == ':' && name[5] >= '1' && name[5] <= '9' && name[6] == '\0'))) {
-        if (name[4] == ':')
-            *level = name[5] - '0';
-        if (*mode == TORTA_REQUESTS_CSV)
-            *mode = TORTA_REQUESTS_GZIP;
+        *gzip_level = name[4] == ':' ? name[5] - '0' : 1;
         return 0;
     }
     static const char *const names[] = {"none", "gzip", NULL};
@@ -130,50 +96,6 @@ int torta_metrics_requests_mode(const cJSON *config, int *mode, int *level, tort
     return torta_err_set(e, TORTA_EINPUT, "output.compress: unknown value \"%s\"%s%s%s (none, gzip, or "
                          "gzip:1 to gzip:9 for a compression level)", name, s ? " (did you mean \"" : "",
                          s ? s : "", s ? "\"?)" : "");
-}
-
-/* Compressed requests.csv: a gzip stream through zlib's deflate, with a fixed header (no name,
- * modification time 0, OS "unknown"), so that the same rows give the same bytes. Level 1 (the
- * default) is about 3 times faster than zlib's default 6 and 20% larger. */
-enum { GZ_OUT_BYTES = 1 << 18 };
-
-static int gz_open(torta_metrics *m, int level, torta_err *e)
-{
-    memset(&m->gz_head, 0, sizeof m->gz_head); /* no name, comment or extra field; mtime 0 */
-    m->gz_head.os = 255;
-    m->gz = calloc(1, sizeof *m->gz);
-    m->gz_buf = malloc(GZ_OUT_BYTES);
-    if (!m->gz || !m->gz_buf)
-        return torta_err_set(e, TORTA_ENOMEM, "out of memory");
-    /* windowBits 15 + 16: a gzip wrapper instead of zlib's. */
-    if (deflateInit2(m->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        free(m->gz);
-        m->gz = NULL;
-        return torta_err_set(e, TORTA_ENOMEM, "requests.csv.gz: cannot start zlib's deflate");
-    }
-    if (deflateSetHeader(m->gz, &m->gz_head) != Z_OK)
-        return torta_err_set(e, TORTA_EINTERNAL, "requests.csv.gz: zlib refused the gzip header");
-    return 0;
-}
-
-/* Compresses n bytes of buf (finish: and ends the stream) and writes what deflate gives. */
-static int gz_write(torta_metrics *m, const char *buf, size_t n, int finish, torta_err *e)
-{
-    z_stream *z = m->gz;
-    z->next_in = (unsigned char *)buf;
-    z->avail_in = (uInt)n;
-    int rc = Z_OK;
-    do {
-        z->next_out = m->gz_buf;
-        z->avail_out = GZ_OUT_BYTES;
-        rc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
-        if (rc == Z_STREAM_ERROR)
-            return torta_err_set(e, TORTA_EINTERNAL, "requests.csv.gz: zlib's deflate failed");
-        size_t have = GZ_OUT_BYTES - z->avail_out;
-        if (have && fwrite(m->gz_buf, 1, have, m->req_csv) != have)
-            return torta_err_set(e, TORTA_EIO, "requests.csv.gz: write failed: %s", strerror(errno));
-    } while (z->avail_out == 0 || (finish && rc != Z_STREAM_END));
-    return 0;
 }
 
 int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzip_level,
@@ -207,18 +129,11 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzi
         if (!(m->model_csv[k] = csv_quote(sim->catalog->models[k].name)))
             return torta_err_set(e, TORTA_ENOMEM, "out of memory");
     }
-    if (dir && requests_csv != TORTA_REQUESTS_NONE) {
+    if (dir && requests_csv) {
         static const char header[] = "request_id,arrival_s,origin_region,serve_region,server_id,model,"
                                      "input_tokens,output_tokens,network_s,queue_s,switch_s,ttft_s,tpot_s,"
                                      "e2e_s,migrated,live_migrated,retries,status,preemptions,cached_tokens\n";
-        int gz = requests_csv == TORTA_REQUESTS_GZIP;
-        /* The header goes through the row buffer, so that both files carry the same bytes. */
-        m->req_csv = open_csv(dir, gz ? "requests.csv.gz" : "requests.csv", &m->req_buf, 1, NULL, e);
-        if (!m->req_csv)
-            return e->code;
-        memcpy(m->req_buf, header, sizeof header - 1);
-        m->req_len = sizeof header - 1;
-        if (gz && gz_open(m, gzip_level, e))
+        if (torta_csv_out_open(&m->req, dir, "requests.csv", gzip_level, header, e))
             return e->code;
     }
     if (dir) {
@@ -228,8 +143,7 @@ int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzi
             snprintf(header + strlen(header), sizeof header - strlen(header), ",%s",
                      torta_cost_components[k].column);
         strcat(header, ",total_usd,gpu_busy_view_usd,prefix_prompt_tokens,prefix_hit_tokens,prefix_hit_rate\n");
-        m->slot_csv = open_csv(dir, "slots.csv", &m->slot_buf, 0, header, e);
-        if (!m->slot_csv)
+        if (torta_csv_out_open(&m->slot, dir, "slots.csv", gzip_level, header, e))
             return e->code;
     }
     return 0;
@@ -239,16 +153,8 @@ void torta_metrics_free(torta_metrics *m)
 {
     if (!m)
         return;
-    if (m->req_csv)
-        fclose(m->req_csv);
-    if (m->gz)
-        deflateEnd(m->gz);
-    free(m->gz);
-    free(m->gz_buf);
-    if (m->slot_csv)
-        fclose(m->slot_csv);
-    free(m->req_buf);
-    free(m->slot_buf);
+    torta_csv_out_free(&m->req);
+    torta_csv_out_free(&m->slot);
     for (int i = 0; i < H_COUNT; i++)
         torta_hist_free(&m->hist[i]);
     free(m->served_slot);
@@ -260,17 +166,6 @@ void torta_metrics_free(torta_metrics *m)
     free(m->region_csv);
     free(m->model_csv);
     free(m);
-}
-
-static int flush_requests(torta_metrics *m, int finish, torta_err *e)
-{
-    size_t n = m->req_len;
-    m->req_len = 0;
-    if (m->gz)
-        return gz_write(m, m->req_buf, n, finish, e);
-    if (fwrite(m->req_buf, 1, n, m->req_csv) != n)
-        return torta_err_set(e, TORTA_EIO, "requests.csv: write failed: %s", strerror(errno));
-    return 0;
 }
 
 int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_request *r,
@@ -296,12 +191,12 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
         m->completed++;
         m->slo_met += ttft <= m->slo_ttft_s && e2e <= m->slo_e2e_s;
     }
-    if (!m->req_csv)
+    if (!m->req.f)
         return 0;
     /* One row, formatted by hand: fprintf's %.6f cost more than simulating the request. */
-    if (CSV_BUF_BYTES - m->req_len < ROW_MAX_BYTES && flush_requests(m, 0, e))
+    if (torta_csv_out_room(&m->req, e))
         return e->code;
-    char *p = m->req_buf + m->req_len;
+    char *p = m->req.buf + m->req.len;
     p = torta_fmt_i64(p, (int64_t)r->id);
     *p++ = ',';
     p = torta_fmt_fixed6(p, r->arrival_s);
@@ -335,7 +230,7 @@ int torta_metrics_request(torta_metrics *m, const torta_sim *sim, const torta_re
     *p++ = ',';
     p = torta_fmt_i64(p, r->cached_tokens);
     *p++ = '\n';
-    m->req_len = (size_t)(p - m->req_buf);
+    m->req.len = (size_t)(p - m->req.buf);
     return 0;
 }
 
@@ -372,25 +267,34 @@ static int write_slot_row(torta_metrics *m, const torta_sim *sim, int r, double 
         active += g->active[c];
         draining += g->draining[c];
     }
-    int ok = fprintf(m->slot_csv, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.6f,%d,%d,%d",
+    if (torta_csv_out_room(&m->slot, e))
+        return e->code;
+    char *p = m->slot.buf + m->slot.len;
+    size_t room = TORTA_CSV_ROW_MAX;
+    int n = snprintf(p, room, "%lld,%.3f,%.3f,%s,%.0f,%.0f,%.6f,%d,%d,%lld,%.6f,%.6f,%.6f,%.6f,%d,%d,%d",
                      (long long)sim->slot, start, end, m->region_csv[r], g->arrivals_slot,
                      m->served_slot[r], occ, g->queued + g->deferred, g->running, (long long)sw,
-                     offered, capacity, load, busy, starting, active, draining) >= 0;
-    for (int k = 0; k < l->n_costs && ok; k++)
-        ok = fprintf(m->slot_csv, ",%.9f", usd[k]) >= 0;
+                     offered, capacity, load, busy, starting, active, draining);
+    for (int k = 0; k < l->n_costs && n > 0 && (size_t)n < room; k++)
+        n += snprintf(p + n, room - (size_t)n, ",%.9f", usd[k]);
     /* Prefix cache: prompt tokens prefilled on its servers in the slot, and those found cached. */
     double prompt = 0, hit = 0;
     for (int s = g->first_server; s < g->first_server + g->n_servers; s++) {
-        torta_prefix_srv *p = sim->servers[s].prefix;
-        if (p) {
-            prompt += p->slot_prompt_tokens;
-            hit += p->slot_hit_tokens;
+        torta_prefix_srv *pc = sim->servers[s].prefix;
+        if (pc) {
+            prompt += pc->slot_prompt_tokens;
+            hit += pc->slot_hit_tokens;
         }
     }
-    if (ok)
-        ok = fprintf(m->slot_csv, ",%.9f,%.6f,%.0f,%.0f,%.6f\n", torta_ledger_slot_region_total(l, r),
-                     l->busy_view_slot_usd[r], prompt, hit, prompt > 0 ? hit / prompt : 0.0) >= 0;
-    return ok ? 0 : torta_err_set(e, TORTA_EIO, "slots.csv: write failed: %s", strerror(errno));
+    if (n > 0 && (size_t)n < room)
+        n += snprintf(p + n, room - (size_t)n, ",%.9f,%.6f,%.0f,%.0f,%.6f\n",
+                      torta_ledger_slot_region_total(l, r), l->busy_view_slot_usd[r], prompt, hit,
+                      prompt > 0 ? hit / prompt : 0.0);
+    if (n <= 0 || (size_t)n >= room)
+        return torta_err_set(e, TORTA_EINTERNAL, "slots.csv: a row of region %s is longer than %d bytes",
+                             g->name, TORTA_CSV_ROW_MAX);
+    m->slot.len += (size_t)n;
+    return 0;
 }
 
 int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double end, torta_err *e)
@@ -437,7 +341,7 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
         m->region_busy += busy_frac * len / R;
         m->region_slots++;
         m->overloaded_region_slots += load > 1.0;
-        if (m->slot_csv && write_slot_row(m, sim, r, start, end, sim->region_pub[r].util_last_slot,
+        if (m->slot.f && write_slot_row(m, sim, r, start, end, sim->region_pub[r].util_last_slot,
                                           offered, capacity, load, busy_frac, sw, e))
             return e->code;
         m->served_slot[r] = 0;
@@ -459,15 +363,8 @@ int torta_metrics_slot(torta_metrics *m, torta_sim *sim, double start, double en
 
 int torta_metrics_close(torta_metrics *m, torta_err *e)
 {
-    int rc = m->req_csv ? flush_requests(m, 1, e) : 0;
-    FILE **files[2] = {&m->req_csv, &m->slot_csv};
-    const char *names[2] = {m->gz ? "requests.csv.gz" : "requests.csv", "slots.csv"};
-    for (int i = 0; i < 2; i++) {
-        if (*files[i] && fclose(*files[i]) != 0 && !rc)
-            rc = torta_err_set(e, TORTA_EIO, "%s: write failed: %s", names[i], strerror(errno));
-        *files[i] = NULL;
-    }
-    return rc;
+    int rc = torta_csv_out_close(&m->req, e);
+    return rc ? rc : torta_csv_out_close(&m->slot, e);
 }
 
 /* The metric's name in summary.json's latency_s: hist_names[i] without "_s". */

@@ -8,14 +8,12 @@
 
 #include "core/sim.h"
 
-/* What becomes of the per-request rows: nothing, requests.csv, or requests.csv.gz. */
-enum { TORTA_REQUESTS_NONE = 0, TORTA_REQUESTS_CSV = 1, TORTA_REQUESTS_GZIP = 2 };
-/* The mode the configuration asks for: output.requests_csv (false: none) and output.compress
- * ("none", the default, "gzip" (level 1) or "gzip:N", N the deflate level 1-9, in *level); an
- * unknown value is an input error. */
-int torta_metrics_requests_mode(const cJSON *config, int *mode, int *level, torta_err *e);
-/* dir: folder to write requests.csv (in mode requests_csv, a TORTA_REQUESTS_* value) and
- * slots.csv into, or NULL for no files. */
+/* The output the configuration asks for: output.requests_csv (false: no requests.csv) and
+ * output.compress ("none", the default: *gzip_level 0; "gzip": level 1; "gzip:N", N the deflate
+ * level 1-9), which applies to requests.csv and slots.csv; an unknown value is an input error. */
+int torta_metrics_output_mode(const cJSON *config, int *requests_csv, int *gzip_level, torta_err *e);
+/* dir: folder to write requests.csv (when requests_csv) and slots.csv into, gzip-compressed
+ * at gzip_level > 0 (.gz added to their names), or NULL for no files. */
 int torta_metrics_new(torta_sim *sim, const char *dir, int requests_csv, int gzip_level,
                       torta_metrics **out, torta_err *e);
 void torta_metrics_free(torta_metrics *m);

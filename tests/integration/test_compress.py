@@ -1,5 +1,5 @@
-"""output.compress = "gzip": requests.csv.gz through zlib. Its decompressed bytes equal the plain
-run's requests.csv; the other outputs do not change; the same seed gives the same .gz bytes (a
+"""output.compress = "gzip": requests.csv.gz and slots.csv.gz through zlib. Their decompressed
+bytes equal the plain run's requests.csv and slots.csv; the other outputs do not change; the same seed gives the same .gz bytes (a
 fixed gzip header: no name, mtime 0); the manifest lists it, so --force replaces such a folder;
 `torta-sim rerun` reproduces it byte for byte; gzip:9 is a valid level; a wrong value exits 2."""
 import gzip
@@ -38,8 +38,9 @@ def main():
         p = run(*BASE, "--set", "output.compress=gzip", "--out", gz)
         check("gzip run exits 0", p.returncode == 0, p.stderr[-300:])
         files = sorted(os.listdir(gz))
-        check("gzip run writes requests.csv.gz and no requests.csv",
-              "requests.csv.gz" in files and "requests.csv" not in files, files)
+        check("gzip run writes requests.csv.gz and slots.csv.gz, no requests.csv or slots.csv",
+              {"requests.csv.gz", "slots.csv.gz"} <= set(files) and "requests.csv" not in files
+              and "slots.csv" not in files, files)
         raw = read(os.path.join(gz, "requests.csv.gz"))
         text = read(os.path.join(plain, "requests.csv"))
         check("decompressed requests.csv.gz == the plain run's requests.csv (byte for byte)",
@@ -47,13 +48,17 @@ def main():
         check(f"smaller: {len(raw)} bytes against {len(text)} ({len(raw) / len(text):.2f})", len(raw) < len(text) / 2)
         check("gzip header fixed: no flags (no name), mtime 0, OS 255",
               raw[:4] == b"\x1f\x8b\x08\x00" and raw[4:8] == b"\0\0\0\0" and raw[9] == 255, raw[:10])
-        check("summary.json and slots.csv unchanged",
-              all(read(os.path.join(plain, f)) == read(os.path.join(gz, f)) for f in ("summary.json", "slots.csv")))
+        slots = read(os.path.join(plain, "slots.csv"))
+        check("decompressed slots.csv.gz == the plain run's slots.csv (byte for byte)",
+              gzip.decompress(read(os.path.join(gz, "slots.csv.gz"))) == slots and len(slots) > 10_000)
+        check("summary.json and latency.csv unchanged",
+              all(read(os.path.join(plain, f)) == read(os.path.join(gz, f)) for f in ("summary.json", "latency.csv")))
         p = run(*BASE, "--set", "output.compress=gzip", "--out", gz2)
         check("the same seed gives the same requests.csv.gz bytes",
               p.returncode == 0 and read(os.path.join(gz2, "requests.csv.gz")) == raw)
         manifest = read(os.path.join(gz, ".torta-sim-manifest")).decode().splitlines()
-        check("the manifest lists requests.csv.gz", "requests.csv.gz" in manifest, manifest)
+        check("the manifest lists requests.csv.gz and slots.csv.gz",
+              {"requests.csv.gz", "slots.csv.gz"} <= set(manifest), manifest)
         p = run(*BASE, "--set", "output.compress=gzip", "--out", gz2, "--force")
         check("--force replaces a gzip output folder", p.returncode == 0, p.stderr[-300:])
         p = run(*BASE, "--out", gz2, "--force")
@@ -69,8 +74,10 @@ def main():
               p.returncode == 0 and len(raw9) < len(raw) and gzip.decompress(raw9) == text, p.stderr[-300:])
         p = run(*BASE, "--set", "output.compress=gzip", "--set", "output.requests_csv=false",
                 "--out", os.path.join(tmp, "none"))
-        check("output.requests_csv=false wins: no requests file at all",
-              p.returncode == 0 and not any(f.startswith("requests") for f in os.listdir(os.path.join(tmp, "none"))))
+        none = os.listdir(os.path.join(tmp, "none")) if p.returncode == 0 else []
+        check("output.requests_csv=false wins: no requests file at all, slots.csv.gz still",
+              p.returncode == 0 and not any(f.startswith("requests") for f in none) and "slots.csv.gz" in none,
+              none)
         for bad in ("zip", "gzip:0", "gzip:10", "1"):
             p = run(*BASE, "--set", f"output.compress={bad}", "--out", os.path.join(tmp, "bad"))
             check(f"output.compress={bad}: exit 2 naming output.compress",
