@@ -43,17 +43,11 @@ int torta_kv_policy_parse(const char *name, const char *where, int *kv_policy, t
                          where, name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
 }
 
-int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int *out, torta_err *e)
+int torta_kv_policy_resolve(int kv_policy, int batching)
 {
-    if (kv_policy == TORTA_KV_AUTO)
-        kv_policy = batching == TORTA_BATCHING_VLLM ? TORTA_KV_PAGED : TORTA_KV_RESERVE;
-    /* Chunked prefill holds KV for partly prefilled prompts, which the block allocator does not
-     * model yet. */
-    if (kv_policy == TORTA_KV_PAGED && batching == TORTA_BATCHING_SARATHI)
-        return torta_err_set(e, TORTA_EINPUT, "%s: KV policy paged is not supported with batching "
-                             "sarathi (use reserve, or batching mixed or vllm)", where);
-    *out = kv_policy;
-    return 0;
+    if (kv_policy != TORTA_KV_AUTO)
+        return kv_policy;
+    return batching == TORTA_BATCHING_VLLM ? TORTA_KV_PAGED : TORTA_KV_RESERVE;
 }
 
 static const char *const preempt_names[TORTA_N_KV_PREEMPT + 1] = {"needed", "vllm", "auto", NULL};
@@ -70,9 +64,16 @@ int torta_kv_preempt_parse(const char *name, const char *where, int *kv_preempt,
                          "auto)", where, name, s ? " (did you mean \"" : "", s ? s : "", s ? "\"?)" : "");
 }
 
-int torta_kv_preempt_resolve(int kv_preempt, int batching)
+int torta_kv_preempt_resolve(int kv_preempt, int batching, int kv_policy, const char *where, int *out,
+                             torta_err *e)
 {
-    if (kv_preempt != TORTA_KV_PREEMPT_AUTO)
-        return kv_preempt;
-    return batching == TORTA_BATCHING_VLLM ? TORTA_KV_PREEMPT_VLLM : TORTA_KV_PREEMPT_NEEDED;
+    if (kv_preempt == TORTA_KV_PREEMPT_AUTO)
+        kv_preempt = batching == TORTA_BATCHING_VLLM ? TORTA_KV_PREEMPT_VLLM : TORTA_KV_PREEMPT_NEEDED;
+    /* vLLM's rule walks the decoding requests in admission order; under sarathi the requests still
+     * prefilling hold blocks too, and the rule says nothing of them. */
+    if (kv_preempt == TORTA_KV_PREEMPT_VLLM && kv_policy == TORTA_KV_PAGED && batching == TORTA_BATCHING_SARATHI)
+        return torta_err_set(e, TORTA_EINPUT, "%s: preemption rule vllm is not supported with batching "
+                             "sarathi (use needed or auto)", where);
+    *out = kv_preempt;
+    return 0;
 }

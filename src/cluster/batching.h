@@ -67,13 +67,15 @@ const char *torta_kv_policy_name(int kv_policy);
 /* Parses a KV policy name (reserve, paged, auto); the error names `where`. */
 int torta_kv_policy_parse(const char *name, const char *where, int *kv_policy, torta_err *e);
 /* The KV policy a server of batching policy `batching` gets from `kv_policy` (AUTO: paged under
- * vllm, reserve otherwise); paged with sarathi is refused, naming `where`. */
-int torta_kv_policy_resolve(int kv_policy, int batching, const char *where, int *out, torta_err *e);
+ * vllm, reserve otherwise). */
+int torta_kv_policy_resolve(int kv_policy, int batching);
 
 /* Parses a preemption rule name (needed, vllm, auto); the error names `where`. */
 int torta_kv_preempt_parse(const char *name, const char *where, int *kv_preempt, torta_err *e);
-/* The rule a server of batching policy `batching` gets from `kv_preempt` (AUTO: vllm under vllm,
- * needed otherwise). */
-int torta_kv_preempt_resolve(int kv_preempt, int batching);
+/* The rule a server of batching policy `batching` and KV policy `kv_policy` (resolved) gets from
+ * `kv_preempt` (AUTO: vllm under vllm, needed otherwise); vllm with paged sarathi is refused,
+ * naming `where`. */
+int torta_kv_preempt_resolve(int kv_preempt, int batching, int kv_policy, const char *where, int *out,
+                             torta_err *e);
 
 #endif

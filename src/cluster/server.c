@@ -467,7 +467,7 @@ static torta_request *admit_head(torta_sim *sim, int s)
     }
     if (sv->perf->fit_max_batch > 0 && sim->server_pub[s].running > sv->perf->fit_max_batch)
         r->beyond_fit |= TORTA_BEYOND_FIT_BATCH;
-    if (r->generated == 0) {
+    if (r->generated == 0 && !r->recompute) {
         r->admit_s = sim->now;
         r->switch_s = sv->load_total_s - r->load_mark_s;
         r->prefilled = 0;
@@ -475,6 +475,8 @@ static torta_request *admit_head(torta_sim *sim, int s)
             torta_prefix_admit(sim, s, r);
             r->prefilled = r->cached_tokens;
         }
+    } else if (r->recompute) {
+        r->prefilled = 0; /* a recompute prefills its whole context */
     }
     return r;
 }
@@ -522,6 +524,32 @@ static int kv_short(torta_sim *sim, int s, uint64_t i, int64_t need)
     return need - torta_kv_crosses(kv, kv_youngest(sim, s)->ctx_base, i) > free_blocks - 1;
 }
 
+/* paged sarathi: takes the most recently admitted of the requests still prefilling off the chunk
+ * list and frees the blocks its prompt holds (-1 when none is prefilling). */
+static int32_t take_youngest_chunk(torta_sim *sim, int s)
+{
+    torta_server *sv = &sim->servers[s];
+    int32_t best = -1, best_prev = -1;
+    for (int32_t prev = -1, ri = sv->chunk_head; ri >= 0; prev = ri, ri = sim->req[ri].next)
+        if (best < 0 || sim->req[ri].admit_seq > sim->req[best].admit_seq) {
+            best = ri;
+            best_prev = prev;
+        }
+    if (best < 0)
+        return -1;
+    int32_t nxt = sim->req[best].next;
+    if (best_prev >= 0)
+        sim->req[best_prev].next = nxt;
+    else
+        sv->chunk_head = nxt;
+    if (sv->chunk_tail == best)
+        sv->chunk_tail = best_prev;
+    sv->kv->used -= torta_kv_blocks_for(sv->kv, prefill_len(&sim->req[best]));
+    if (sv->kv_young == best)
+        sv->kv_young = -1;
+    return best;
+}
+
 /* paged: before decode iteration i, each running request whose context crosses a block boundary
  * needs a new block. While the batch is short of blocks (kv_short), the most recently admitted
  * running request is preempted, as vLLM's scheduler does: its blocks are freed, it keeps the
@@ -538,29 +566,35 @@ static int kv_preempt(torta_sim *sim, int s, uint64_t i, torta_err *e)
     int64_t need = torta_kv_crossings(kv, i, i + 1);
     int32_t front = -1; /* the preempted, youngest first: each goes in front of the previous */
     while (kv_short(sim, s, i, need)) {
-        if (sv->heap_n <= 1)
-            return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s cannot give "
-                                 "its one running request a block (%lld of %lld held) at t=%.6f",
-                                 sim->server_pub[s].index_in_region,
-                                 sim->region_pub[sim->server_pub[s].region].name, (long long)kv->used,
-                                 (long long)kv->n_blocks, sim->now);
-        int32_t k = 0;
-        for (int32_t j = 1; j < sv->heap_n; j++)
-            if (sim->req[sv->heap[j].req].admit_seq > sim->req[sv->heap[k].req].admit_seq)
-                k = j;
-        int32_t ri = sv->heap[k].req;
-        torta_request *r = &sim->req[ri];
-        heap_remove_at(sv, k);
-        need -= torta_kv_crosses(kv, r->ctx_base, i);
-        torta_kv_leave(kv, r->ctx_base, i - 1);
-        sv->dec_b--;
-        sv->dec_s -= r->ctx_base;
-        r->generated += (int32_t)(i - r->admit_iter);
-        r->recompute = 1;
-        if (r->migrate_to >= 0) { /* it was to leave with a KV cache it no longer has */
-            r->migrate_to = -1;
-            sv->pending_out--;
+        /* sarathi: the requests still prefilling hold their prompt's blocks; admitted last, they
+         * go first. */
+        int32_t ri = take_youngest_chunk(sim, s);
+        if (ri < 0) {
+            if (sv->heap_n <= 1)
+                return torta_err_set(e, TORTA_EINTERNAL, "invariant KV: server %d of region %s cannot "
+                                     "give its one running request a block (%lld of %lld held) at t=%.6f",
+                                     sim->server_pub[s].index_in_region,
+                                     sim->region_pub[sim->server_pub[s].region].name, (long long)kv->used,
+                                     (long long)kv->n_blocks, sim->now);
+            int32_t k = 0;
+            for (int32_t j = 1; j < sv->heap_n; j++)
+                if (sim->req[sv->heap[j].req].admit_seq > sim->req[sv->heap[k].req].admit_seq)
+                    k = j;
+            ri = sv->heap[k].req;
+            torta_request *r = &sim->req[ri];
+            heap_remove_at(sv, k);
+            need -= torta_kv_crosses(kv, r->ctx_base, i);
+            torta_kv_leave(kv, r->ctx_base, i - 1);
+            sv->dec_b--;
+            sv->dec_s -= r->ctx_base;
+            r->generated += (int32_t)(i - r->admit_iter);
+            if (r->migrate_to >= 0) { /* it was to leave with a KV cache it no longer has */
+                r->migrate_to = -1;
+                sv->pending_out--;
+            }
         }
+        torta_request *r = &sim->req[ri];
+        r->recompute = 1;
         sim->kv_preemptions++;
         sim->kv_preempted_requests += r->preemptions++ == 0;
         adjust(sim, s, +1, -1, 0, 0);
@@ -631,6 +665,18 @@ static void chain(torta_sim *sim, int32_t *head, int32_t *tail, int32_t ri)
     else
         *head = ri;
     *tail = ri;
+}
+
+/* A prompt's last chunk ran in iteration i: it joins the batch; a fresh one (not a recompute)
+ * gets its first token at the iteration's end (chained for stamp_first_tokens). */
+static int prefill_done_chained(torta_sim *sim, torta_server *sv, torta_request *r, int32_t ri,
+                                uint64_t i, int32_t *first, int32_t *last)
+{
+    int fresh = r->generated == 0;
+    int rc = prefill_done(sv, r, ri, i);
+    if (!rc && fresh)
+        chain(sim, first, last, ri);
+    return rc;
 }
 
 /* mixed and vllm: whole prompts. mixed runs the admitted prefills with one decode step of the
@@ -730,7 +776,7 @@ static int plan_whole_prefills(torta_sim *sim, int s, torta_err *e)
  * unchunked prompt's P and Q. Returns the chunk. */
 static int64_t give_chunk(torta_server *sv, torta_request *r, int64_t left)
 {
-    int64_t k = r->prefilled, c = (int64_t)r->input_tokens - k;
+    int64_t k = r->prefilled, c = prefill_len(r) - k;
     if (c > left)
         c = left;
     sv->pre_p += (double)c;
@@ -748,19 +794,26 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
     torta_server *sv = &sim->servers[s];
     uint64_t i = sv->iter;
     int64_t budget = sv->batching.chunk_tokens, used = 0;
-    int32_t first = -1, last = -1; /* prompts completed this iteration */
+    int32_t first = -1, last = -1; /* fresh prompts completed this iteration */
     int rc = 0, out_of_budget = 0;
+    if (sv->kv) { /* paged: as under mixed, the decode step of iteration i gets its blocks first */
+        torta_kv_account(sv->kv, i);
+        sv->kv->from = i;
+        if ((rc = kv_preempt(sim, s, i, e)))
+            return rc;
+    }
     while (sv->chunk_head >= 0 && budget - sv->dec_b - used > 0 && !rc) {
         int32_t ri = sv->chunk_head;
         torta_request *r = &sim->req[ri];
         used += give_chunk(sv, r, budget - sv->dec_b - used);
-        if (r->prefilled < r->input_tokens)
+        if (r->prefilled < prefill_len(r))
             break; /* the budget is spent */
         sv->chunk_head = r->next;
         if (sv->chunk_head < 0)
             sv->chunk_tail = -1;
-        rc = prefill_done(sv, r, ri, i);
-        chain(sim, &first, &last, ri);
+        if (sv->kv) /* its prompt's blocks, held since admission, pass to the batch (join) */
+            sv->kv->used -= torta_kv_blocks_for(sv->kv, prefill_len(r));
+        rc = prefill_done_chained(sim, sv, r, ri, i, &first, &last);
     }
     while (sv->q_head >= 0 && !rc) {
         if (budget - sv->dec_b - used <= 0) {
@@ -775,17 +828,22 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
         if (ok != 1)
             return ok == 2 ? 0 : ok;
         admit_head(sim, s);
-        if (r->generated > 0) {
+        if (r->generated > 0 && !r->recompute) { /* live-migrated with its KV cache */
             rc = join_resumed(sv, r, ri, i);
             continue;
         }
         used += give_chunk(sv, r, budget - sv->dec_b - used);
-        if (r->prefilled < r->input_tokens) {
+        if (r->prefilled < prefill_len(r)) {
             chain(sim, &sv->chunk_head, &sv->chunk_tail, ri);
+            if (sv->kv) { /* paged: the whole prompt's blocks from admission on, as vLLM */
+                sv->kv->used += torta_kv_blocks_for(sv->kv, prefill_len(r));
+                torta_kv_note_peak(sv->kv);
+            }
         } else {
-            rc = prefill_done(sv, r, ri, i);
-            chain(sim, &first, &last, ri);
+            rc = prefill_done_chained(sim, sv, r, ri, i, &first, &last);
         }
+        if (sv->kv)
+            kv_publish(sim, s);
     }
     if (rc)
         return torta_err_set(e, rc, "out of memory");
@@ -794,9 +852,11 @@ static int plan_chunked(torta_sim *sim, int s, torta_err *e)
         double dur = torta_perf_iter_s(sv->perf, sv->pre_p, sv->pre_q, b, ctx);
         if ((rc = stamp_first_tokens(sim, s, first, sim->now + dur, e)))
             return rc;
-        /* A decode jump may follow only if no prompt is left and the next boundary would admit
-         * nothing: the queue's head waits for KV or batch room, not for budget. */
-        return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget, e);
+        /* A decode jump may follow only if no prompt is left, the next boundary would admit
+         * nothing (the queue's head waits for KV or batch room, not for budget) and, paged, the
+         * next iteration has its blocks. */
+        return schedule_prefill(sim, s, dur, i, sv->chunk_head < 0 && !out_of_budget &&
+                                                    (!sv->kv || kv_room(sim, s) > 0), e);
     }
     if (sv->dec_b > 0) {
         set_decode(sim, s, i, sv->dec_b, sv->dec_s);

@@ -395,7 +395,7 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
         }
         for (int k = 0; k < nspec[r] && !rc; k++) {
             const server_spec *sp = specs[r] ? &specs[r][k] : &default_spec[k];
-            int group_kv = TORTA_KV_RESERVE;
+            int group_kv = TORTA_KV_RESERVE, group_preempt = TORTA_KV_PREEMPT_NEEDED;
             const torta_gpu *gpu = &cat->gpus[sp->gpu];
             if (sp->count > 0) { /* the group's server type takes its profile from this source */
                 char where[300] = "";
@@ -416,23 +416,23 @@ int torta_world_build(torta_sim *sim, const cJSON *cfg, const char *topology_pat
                 sim->servers[s].batching = batching;
                 if (sp->batching >= 0)
                     sim->servers[s].batching.policy = sp->batching;
-                if (c == 0) { /* the group's KV policy, named in the error if it is refused */
+                if (c == 0) { /* the group's KV policies, the preemption rule named if refused */
                     char kw[300];
-                    if (sp->kv_policy >= 0 && specs[r])
-                        snprintf(kw, sizeof kw, "regions.overrides.%.200s.servers[%d].kv_policy", site->name, k);
-                    else if (sp->kv_policy >= 0)
-                        snprintf(kw, sizeof kw, "regions.servers[%d].kv_policy", k);
+                    if (sp->kv_preempt >= 0 && specs[r])
+                        snprintf(kw, sizeof kw, "regions.overrides.%.200s.servers[%d].kv_preempt", site->name, k);
+                    else if (sp->kv_preempt >= 0)
+                        snprintf(kw, sizeof kw, "regions.servers[%d].kv_preempt", k);
                     else
-                        snprintf(kw, sizeof kw, "server.kv_policy");
-                    rc = torta_kv_policy_resolve(sp->kv_policy >= 0 ? sp->kv_policy : batching.kv_policy,
-                                                 sim->servers[s].batching.policy, kw, &group_kv, e);
+                        snprintf(kw, sizeof kw, "server.kv_preempt");
+                    group_kv = torta_kv_policy_resolve(sp->kv_policy >= 0 ? sp->kv_policy : batching.kv_policy,
+                                                       sim->servers[s].batching.policy);
+                    rc = torta_kv_preempt_resolve(sp->kv_preempt >= 0 ? sp->kv_preempt : batching.kv_preempt,
+                                                  sim->servers[s].batching.policy, group_kv, kw, &group_preempt, e);
                     if (rc)
                         break;
                 }
                 sim->servers[s].batching.kv_policy = group_kv;
-                sim->servers[s].batching.kv_preempt =
-                    torta_kv_preempt_resolve(sp->kv_preempt >= 0 ? sp->kv_preempt : batching.kv_preempt,
-                                             sim->servers[s].batching.policy);
+                sim->servers[s].batching.kv_preempt = group_preempt;
                 p->region = r;
                 p->index_in_region = s - g->first_server;
                 p->gpu = sp->gpu;

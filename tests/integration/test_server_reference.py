@@ -148,7 +148,7 @@ def reference(reqs, perf, kv_cap, max_batch, policy="mixed", chunk_tokens=512, m
 
 
 def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0, bt=16, watermark=0.01,
-                    preempt="needed"):
+                    preempt="needed", chunk_tokens=512):
     """Paged KV, one iteration per loop turn. Returns {i: (first_token, finish, preemptions)}.
 
     A request holds ceil(tokens / bt) blocks: its prefill's at admission (prompt, plus the tokens
@@ -161,12 +161,16 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
     recently admitted. preempt="vllm", Vidur's vllm scheduler (_get_next_batch): the running
     requests in admission order, each needing one free block before its step whether it takes
     one or not; while none is free, the most recent one not yet gone through is preempted, or the
-    request itself when none is left, unless it is the only one running.
+    request itself when none is left, unless it is the only one running. sarathi (preempt
+    "needed"): as mixed, with prompts in chunks (the reference's sarathi); an admitted prompt holds
+    its blocks from admission, and the requests still prefilling are preempted before any running
+    one, the most recently admitted first (losing their chunks).
     """
     n_blocks = kv_cap // bt
     wm = math.floor(watermark * n_blocks)
     blocks = lambda tokens: -(-tokens // bt)
     t, nxt, queue, running, result, done, used, seq = 0.0, 0, [], [], {}, 0, 0, 0
+    prefilling = []                # sarathi: admitted, prompt partly prefilled ("k" tokens)
     gen = [0] * len(reqs)          # tokens generated so far
     recompute = [False] * len(reqs)
     preempted = [0] * len(reqs)
@@ -177,7 +181,7 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
 
     def restart(victim):
         nonlocal used
-        running.remove(victim)
+        (prefilling if victim in prefilling else running).remove(victim)
         used -= victim["held"]
         recompute[victim["i"]] = True
         preempted[victim["i"]] += 1
@@ -201,7 +205,7 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
             return decode_blocks_vllm()
         need = [r for r in running if crosses(r)]
         while len(need) > n_blocks - used:
-            victim = max(running, key=lambda r: r["seq"])
+            victim = max(prefilling or running, key=lambda r: r["seq"])
             if victim in need:
                 need.remove(victim)
             restart(victim)
@@ -213,14 +217,24 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
         while nxt < len(reqs) and reqs[nxt][0] <= t:
             queue.append(nxt)
             nxt += 1
-        if policy == "mixed":
+        if policy in ("mixed", "sarathi"):
             decode_blocks()
         new, P, Q, prompt = [], 0, 0, 0
-        while queue:
+        if policy == "sarathi":
+            left = chunk_tokens - len(running)
+            while prefilling and left > 0:
+                r = prefilling[0]
+                c = min(r["len"] - r["k"], left)
+                P, Q, left = P + c, Q + c * (2 * r["k"] + c), left - c
+                r["k"] += c
+                if r["k"] < r["len"]:
+                    break
+                new.append(prefilling.pop(0))
+        while queue and (policy != "sarathi" or left > 0):
             i = queue[0]
             length = reqs[i][1] + (gen[i] if recompute[i] else 0)
             need = blocks(length)
-            n = len(running) + len(new)
+            n = len(running) + len(new) + len(prefilling)
             if n >= max_batch or (need > n_blocks if n == 0 else need + wm > n_blocks - used):
                 break
             if max_prefill and prompt and prompt + length > max_prefill:
@@ -230,16 +244,23 @@ def reference_paged(reqs, perf, kv_cap, max_batch, policy="mixed", max_prefill=0
             used += need
             seq += 1
             recompute[i] = False
-            new.append({"i": i, "held": need, "seq": seq})
+            r = {"i": i, "held": need, "seq": seq, "len": length, "k": length}
+            if policy == "sarathi":
+                r["k"] = c = min(length, left)
+                left -= c
+                P, Q = P + c, Q + c * c
+                (new if c == length else prefilling).append(r)
+                continue
+            new.append(r)
             P, Q = P + length, Q + length * length
         decode = bool(running) and not (policy == "vllm" and new)
         if policy == "vllm" and decode:
             decode_blocks()
             decode = bool(running)
-        if not decode and not new:
+        if not decode and not P:
             t = reqs[nxt][0]  # idle until the next arrival
             continue
-        dt = prefill_s(perf, P, Q) if new else 0.0
+        dt = prefill_s(perf, P, Q) if P else 0.0
         if decode:
             B = len(running)
             C = sum(reqs[r["i"]][1] + gen[r["i"]] for r in running)
@@ -336,17 +357,21 @@ def main():
                 reqs.append((round(t, 6), rng.randint(1, 3000), rng.choice([1, rng.randint(50, 1000)])))
             mem = gpus[GPU]["mem_gb"] * 1e9 * TP * kv_util
             kv_cap = int((mem - models[MODEL]["weight_bytes"]) // models[MODEL]["kv_bytes_per_token"])
-            for (policy, opts), preempt in itertools.product(
-                    [("mixed", {}), ("vllm", {}), ("vllm", {"max_prefill": 4096})], ("needed", "vllm")):
+            runs = list(itertools.product([("mixed", {}), ("vllm", {}), ("vllm", {"max_prefill": 4096})],
+                                          ("needed", "vllm")))
+            # sarathi (needed rule only): a budget of 512, and 64, where decodes alone can spend it
+            runs += [(("sarathi", {"chunk_tokens": 512}), "needed"), (("sarathi", {"chunk_tokens": 64}), "needed")]
+            for (policy, opts), preempt in runs:
                 ref = reference_paged(reqs, perf, kv_cap, max_batch, policy, bt=bt, watermark=wm, preempt=preempt,
                                       **opts)
-                by_rule.setdefault((name, policy, len(opts)), {})[preempt] = ref
+                tag = "".join(f"-{k}{v}" for k, v in opts.items())
+                by_rule.setdefault((name, policy, tag), {})[preempt] = ref
                 sets = [f"server.kv_utilization={kv_util}", f"server.max_batch={max_batch}",
                         f"server.batching={policy}", "server.kv_policy=paged", f"server.kv_block_tokens={bt}",
                         f"server.max_prefill_tokens={opts.get('max_prefill', 0)}", f"server.kv_preempt={preempt}",
-                        f"server.kv_watermark={wm}"]
+                        f"server.kv_watermark={wm}", f"server.chunk_tokens={opts.get('chunk_tokens', 512)}"]
                 label = f"{policy} paged bt={bt} preempt={preempt}" + "".join(f" {k}={v}" for k, v in opts.items())
-                out = f"paged-{name}-{policy}-{len(opts)}-{preempt}"
+                out = f"paged-{name}-{policy}{tag}-{preempt}"
                 rows = run_case(tmp, out, reqs, sets)
                 summary = json.load(open(os.path.join(tmp, out, "summary.json")))
                 worst, wrong_count = 0.0, 0
@@ -397,9 +422,10 @@ def main():
                   f"kv_cap={kv_cap} worst |sim - reference| = {worst:.2e} s  {'ok' if ok else 'FAIL'}")
             passed += ok
             failed += not ok
-        differ = sum(r["needed"] != r["vllm"] for r in by_rule.values())
+        both = [r for r in by_rule.values() if len(r) == 2]
+        differ = sum(r["needed"] != r["vllm"] for r in both)
         ok = differ > 0
-        print(f"the preemption rules differ in {differ} of {len(by_rule)} paged settings  {'ok' if ok else 'FAIL'}")
+        print(f"the preemption rules differ in {differ} of {len(both)} paged settings  {'ok' if ok else 'FAIL'}")
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")
