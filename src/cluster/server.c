@@ -4,16 +4,18 @@
  * No event per iteration: while the batch does not change, iteration times form an arithmetic
  * series (decode time is linear in batch size B and context C, and C grows by B per iteration;
  * with a grid profile it is constant until the mean context reaches the grid's next step, where
- * the jump ends), so the server jumps to its next completion in one event. A request that arrives mid-jump and
- * could join the batch cuts the jump short at the end of the iteration under way. Work per
- * event is O(log batch): running requests sit in a heap keyed by their last iteration.
+ * the jump ends), so the server jumps to its next completion in one event. A request that
+ * arrives mid-jump and could join the batch cuts the jump short at the end of the iteration
+ * under way. Work per event is O(log batch): running requests sit in a heap keyed by their last
+ * iteration.
  *
  * KV cache (server.kv_policy): `reserve` holds prompt + whole output from admission on, so
  * nobody is ever preempted; `paged` (kv_blocks.h) holds blocks as tokens come and, when a decode
  * step is short of blocks (server.kv_preempt: `needed`, when the blocks it needs are not free;
  * `vllm`, vLLM's rule of one free block before each running request's step), preempts the most
- * recently admitted running requests by recompute. There the decode jump also stops before the
- * first iteration that would preempt. */
+ * recently admitted running requests by recompute (under sarathi, the requests still prefilling
+ * first: they hold their prompt's blocks from admission). There the decode jump also stops before
+ * the first iteration that would preempt. */
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
