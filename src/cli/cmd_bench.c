@@ -19,7 +19,8 @@ enum { O_SPEC = 1, O_BASELINE, O_TOL, O_METRICS, O_OUT, O_JOBS, O_UPDATE, O_QUIE
 static const char *const DEFAULT_METRICS[] = {
     "requests.completed", "requests.rejected", "latency_s.ttft.mean", "latency_s.ttft.p95",
     "latency_s.tpot.mean", "latency_s.e2e.mean", "latency_s.e2e.p95", "latency_s.e2e.p99",
-    "load_balance.region_load_std", "cost_usd.total", "slo.attainment", "kv.preemptions", NULL};
+    "load_balance.region_load_std", "cost_usd.total", "slo.attainment", "kv.preemptions",
+    "prefix_cache.hit_rate", NULL};
 
 #define MAX_METRICS 256
 
@@ -41,7 +42,7 @@ static void usage(FILE *f)
           "  --tolerance M=X       tolerance of metric M (repeatable)\n"
           "  --metrics LIST        flattened summary fields to check (default: completed, rejected,\n"
           "                        ttft mean/p95, tpot mean, e2e mean/p95/p99, region load std, cost,\n"
-          "                        SLO attainment, KV preemptions)\n"
+          "                        SLO attainment, KV preemptions, prefix-cache hit rate)\n"
           "  --out DIR             keep the benchmark outputs in DIR (default: a temporary folder,\n"
           "                        removed at the end)\n"
           "  --all                 a row for every configuration x metric, not only the changed ones\n"

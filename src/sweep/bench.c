@@ -17,7 +17,7 @@ int torta_bench_direction(const char *m)
                                         "switches", "migrations", "egress_bytes", "in_flight",
                                         "time_avg_in_system", "preemptions", "server_starts",
                                         "server_stops", NULL};
-    static const char *const higher[] = {"completed", "jain", "attainment", NULL};
+    static const char *const higher[] = {"completed", "jain", "attainment", "hit_rate", NULL};
     for (int i = 0; lower[i]; i++)
         if (strstr(m, lower[i]))
             return -1;

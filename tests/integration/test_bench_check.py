@@ -56,13 +56,13 @@ def main():
         check("--update writes the run's sweep.csv", os.path.exists(base) and
               open(base).read() == open(os.path.join(keep, "sweep.csv")).read())
         points = [r["point"] for r in csv.DictReader(open(base, newline=""))]
-        check("the CI grid has 16 points", len(points) == 16, len(points))
+        check("the CI grid has 64 points", len(points) == 64, len(points))
         p = bench(base)
         check("unchanged: exit 0", p.returncode == 0, p.stdout[-500:] + p.stderr[-500:])
         check("unchanged: no table, only the total", "No value changed (--all prints every row)." in p.stdout
               and "| configuration |" not in p.stdout, p.stdout[:600])
         check("unchanged: 0 regressions, pooled over the seeds",
-              "96 values (8 configurations x 12 metrics, each the mean over its seeds): 0 regressions, "
+              "416 values (32 configurations x 13 metrics, each the mean over its seeds): 0 regressions, "
               "0 improvements, 0 other changes within tolerance." in p.stdout, p.stdout[-300:])
         check("no output names the temporary folder", "torta-bench-" not in p.stdout + p.stderr,
               p.stderr[-400:])
@@ -71,9 +71,9 @@ def main():
                                                    for n in os.listdir("/tmp")))
         p = bench(base, "--all")
         rows = [l for l in p.stdout.split("\n") if l.startswith("| ") and not l.startswith("| configuration")]
-        check("--all: the Markdown header and 96 rows", p.returncode == 0 and
+        check("--all: the Markdown header and 416 rows", p.returncode == 0 and
               "| configuration | metric | baseline | now | change | tolerance | verdict |" in p.stdout
-              and len(rows) == 96, (len(rows), p.stdout[:400]))
+              and len(rows) == 416, (len(rows), p.stdout[:400]))
         target_config = points[3].rsplit("__s", 1)[0]
         check("--all: a configuration is a point without its seed", any(r.startswith(f"| {target_config} | ") for r in rows),
               rows[:2])
