@@ -284,7 +284,10 @@ static int load_grid(struct torta_profile_entry *pe, torta_err *e)
     if (!pe->grid_file || pe->perf.grid)
         return 0;
     char path[4096];
-    torta_data_path(pe->grid_file, path, sizeof path); /* a miss is reported by the open below */
+    if (pe->grid_file[0] == '/')
+        snprintf(path, sizeof path, "%s", pe->grid_file);
+    else /* a shipped file (configs/profiles/...); a miss is reported by the open below */
+        torta_data_path(pe->grid_file, path, sizeof path);
     torta_perf_grid *g;
     int rc = torta_perf_grid_load(path, pe->grid_granularity, pe->grid_token_round,
                                   pe->grid_batch_overhead, &g, e);
